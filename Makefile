@@ -1,0 +1,57 @@
+# The verbs people type. Every target installs what it needs first (scripts/bootstrap.sh).
+SHELL := /bin/bash
+export PATH := $(HOME)/.local/bin:$(PATH)
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+UV := uv run --frozen
+
+.PHONY: setup run test test-fast lint format synth deploy destroy load bench bench-handler bench-gateway seed
+
+setup:
+	@scripts/bootstrap.sh
+
+## run: the whole system on this machine (VIA=direct bypasses PgBouncer; PORT=3000)
+run: setup
+	$(UV) python -m pokedex_local.run $(if $(VIA),--via $(VIA)) $(if $(PORT),--port $(PORT))
+
+## test: every test suite: unit, integration, infra, e2e and the load-lab smoke run
+test: setup
+	$(UV) pytest
+
+## test-fast: unit tests only, no services
+test-fast: setup
+	$(UV) pytest tests/unit
+
+lint: setup
+	$(UV) ruff check .
+	$(UV) ruff format --check .
+	$(UV) mypy
+
+format: setup
+	$(UV) ruff format .
+	$(UV) ruff check --fix .
+
+## synth / deploy / destroy: the CDK app (profile=dev|prod)
+synth: setup
+	npx --yes aws-cdk@2 synth -c profile=$(or $(profile),dev) --quiet
+
+deploy: setup
+	npx --yes aws-cdk@2 deploy -c profile=$(or $(profile),dev)
+
+destroy: setup
+	npx --yes aws-cdk@2 destroy -c profile=$(or $(profile),dev)
+
+## load: the load lab, proxy against direct (see docs/benchmarks.md)
+load: setup
+	$(UV) python -m pokedex_local.loadlab $(LOAD_ARGS)
+
+## bench-handler: cold init and warm duration of the handler against the original's baseline
+bench-handler: setup
+	$(UV) python benchmarks/bench_handler.py
+
+## bench-gateway: throughput and latency through the local gateway at 100 clients
+bench-gateway: setup
+	$(UV) python benchmarks/bench_gateway.py
+
+## seed: regenerate the seed migration from data/pokedex.csv
+seed: setup
+	$(UV) python scripts/generate_seed.py

@@ -1,0 +1,59 @@
+"""The route table: the one source of truth for the API's routes.
+
+The handler dispatches on it, the CDK app deploys one HTTP API route per entry, and the
+local gateway matches requests against it. A route is an HTTP API route key: a method (or
+ANY) and a path whose ``{name}`` segments become path parameters.
+
+Each path has a GET route that does the work and an ANY route on the same path, so that
+API Gateway forwards other methods to the function, which answers 405 with an Allow
+header instead of the gateway's bare 404. A GET route takes precedence over ANY on the
+same path (HTTP API picks the most specific method).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    operation: str
+    pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pattern", _compile(self.path))
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.method} {self.path}"
+
+    def match(self, path: str) -> dict[str, str] | None:
+        """Path parameters when ``path`` matches this route's path, else None."""
+        found = self.pattern.fullmatch(path)
+        return None if found is None else found.groupdict()
+
+
+def _compile(path: str) -> re.Pattern[str]:
+    # "{name}" matches one non-empty segment; "{name+}" (greedy) matches the rest.
+    parts = []
+    for segment in path.strip("/").split("/"):
+        greedy = re.fullmatch(r"\{(\w+)\+\}", segment)
+        param = re.fullmatch(r"\{(\w+)\}", segment)
+        if greedy:
+            parts.append(f"(?P<{greedy.group(1)}>.+)")
+        elif param:
+            parts.append(f"(?P<{param.group(1)}>[^/]+)")
+        else:
+            parts.append(re.escape(segment))
+    return re.compile("/" + "/".join(parts))
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/poke_info", "list_pokemon"),
+    Route("GET", "/poke_info/{dex_number}", "get_pokemon"),
+    Route("ANY", "/poke_info", "method_not_allowed"),
+    Route("ANY", "/poke_info/{dex_number}", "method_not_allowed"),
+)
