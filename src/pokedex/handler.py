@@ -1,0 +1,90 @@
+"""The Lambda entry point for API Gateway HTTP API events (payload format 2.0).
+
+Module init does no I/O: the settings, the secret and the database connection are set up
+on the first invocation and then kept for the life of the execution environment. A
+database that is down therefore costs one failed request (503), not a crashed cold start.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pokedex import http, pokemon
+from pokedex.db import Database
+from pokedex.errors import PokedexError
+from pokedex.observability import configure_logging
+from pokedex.secrets import SecretCache, SecretsManagerClient
+from pokedex.settings import Settings
+
+logger = configure_logging()
+
+
+class App:
+    """What one execution environment keeps between invocations."""
+
+    def __init__(self, db: Database, secret: SecretCache | None = None) -> None:
+        self.db = db
+        self.secret = secret
+
+    @classmethod
+    def from_env(cls) -> App:
+        settings = Settings.from_env()
+        secret = SecretCache(settings.secret_id, SecretsManagerClient().get_secret_string)
+        return cls(Database(settings, secret), secret)
+
+
+Operation = Callable[[App, dict[str, str]], str]
+OPERATIONS: dict[str, Operation] = {
+    "list_pokemon": lambda app, _params: pokemon.list_pokemon(app.db),
+    "get_pokemon": lambda app, params: pokemon.get_pokemon(
+        app.db, pokemon.parse_dex_number(params["dex_number"])
+    ),
+}
+
+_app: App | None = None
+
+
+def _current_app() -> App:
+    global _app
+    if _app is None:
+        _app = App.from_env()
+    return _app
+
+
+def handle(
+    app_factory: Callable[[], App], event: dict[str, Any], request_id: str
+) -> dict[str, Any]:
+    """Answer one event; every outcome is a payload 2.0 response and one log line."""
+    started = time.perf_counter()
+    route_key = None
+    try:
+        method, path = http.request_line(event)
+        route, params = http.resolve(method, path)
+        route_key = route.route_key
+        response = http.ok(OPERATIONS[route.operation](app_factory(), params))
+    except PokedexError as exc:
+        level = logging.ERROR if exc.status >= 500 else logging.INFO
+        logger.log(level, "request failed: %s", exc.message, exc_info=exc.status >= 500)
+        response = http.error(exc)
+    except Exception:
+        # A bug: the log gets the traceback, the client a body that reveals nothing.
+        logger.exception("unhandled error")
+        response = http.error(PokedexError())
+    logger.info(
+        "request",
+        extra={
+            "route": route_key,
+            "path": event.get("rawPath") if isinstance(event, dict) else None,
+            "status": response["statusCode"],
+            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+            "request_id": request_id,
+        },
+    )
+    return response
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return handle(_current_app, event, getattr(context, "aws_request_id", "-"))

@@ -1,0 +1,47 @@
+"""The deploy-time trigger: applies the migrations through the proxy as the owner.
+
+Same settings as the API function (DB_ENDPOINT, DB_PORT, DB_NAME, DB_SSLMODE), but SECRET
+names the owner's secret, and APP_SECRET the application role's, whose password it sets.
+Any failure raises, which fails the trigger and with it the deployment.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import psycopg
+
+from pokedex.errors import ConfigurationError
+from pokedex.migrate import migrate
+from pokedex.observability import configure_logging
+from pokedex.secrets import DbCredentials, SecretsManagerClient
+from pokedex.settings import Settings
+
+logger = configure_logging()
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    settings = Settings.from_env()
+    app_secret_id = os.environ.get("APP_SECRET", "").strip()
+    if not app_secret_id:
+        raise ConfigurationError("environment variable APP_SECRET is missing or empty")
+    client = SecretsManagerClient()
+    owner = DbCredentials.from_secret_string(
+        settings.secret_id, client.get_secret_string(settings.secret_id)
+    )
+    app = DbCredentials.from_secret_string(app_secret_id, client.get_secret_string(app_secret_id))
+    with psycopg.connect(
+        host=settings.db_endpoint,
+        port=settings.db_port,
+        dbname=settings.db_name or owner.dbname or "postgres",
+        user=owner.username,
+        password=owner.password,
+        sslmode=settings.db_sslmode,
+        connect_timeout=settings.connect_timeout_s,
+        autocommit=True,
+        prepare_threshold=None,
+    ) as conn:
+        applied = migrate(conn, app_password=app.password)
+    logger.info("migrations done", extra={"applied": applied})
+    return {"applied": applied}

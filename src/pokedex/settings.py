@@ -1,0 +1,63 @@
+"""The function's configuration, read from the environment once, at the boundary."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pokedex.errors import ConfigurationError
+
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_endpoint: str
+    secret_id: str
+    db_port: int = 5432
+    # None: use the dbname field of the secret, as RDS-generated secrets carry one.
+    db_name: str | None = None
+    db_sslmode: str = "require"
+    connect_timeout_s: int = 5
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        return cls(
+            db_endpoint=_required(env, "DB_ENDPOINT"),
+            secret_id=_required(env, "SECRET"),
+            db_port=_integer(env, "DB_PORT", 5432, low=1, high=65535),
+            db_name=env.get("DB_NAME", "").strip() or None,
+            db_sslmode=_choice(env, "DB_SSLMODE", "require", SSL_MODES),
+            connect_timeout_s=_integer(env, "DB_CONNECT_TIMEOUT", 5, low=1, high=60),
+        )
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigurationError(f"environment variable {name} is missing or empty")
+    return value
+
+
+def _integer(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"environment variable {name}={raw!r} is not an integer") from None
+    if not low <= value <= high:
+        raise ConfigurationError(f"environment variable {name}={value} is outside {low}..{high}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = env.get(name, "").strip() or default
+    if value not in allowed:
+        raise ConfigurationError(
+            f"environment variable {name}={value!r} is not one of {', '.join(allowed)}"
+        )
+    return value

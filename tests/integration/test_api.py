@@ -1,0 +1,168 @@
+"""The function against real PostgreSQL through real PgBouncer over TLS."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import boto3
+import psycopg
+import pytest
+
+from pokedex.handler import App, handle
+from pokedex_local.tier import LocalTier
+
+pytestmark = pytest.mark.integration
+EVENTS = Path(__file__).parents[1] / "events"
+
+
+def event(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text())
+    return loaded
+
+
+@pytest.fixture(params=["proxy", "direct"])
+def function_env(
+    request: pytest.FixtureRequest, tier: LocalTier, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
+    env = tier.function_env(via=request.param)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+@pytest.fixture
+def app(function_env: dict[str, str]) -> Iterator[App]:
+    """A fresh execution environment's state."""
+    app = App.from_env()
+    yield app
+    app.db.close()
+
+
+def call(app: App, name: str) -> tuple[int, Any]:
+    response = handle(lambda: app, event(name), "it")
+    return response["statusCode"], json.loads(response["body"])
+
+
+def test_list_keeps_the_original_contract_for_all_1025(app: App) -> None:
+    status, items = call(app, "list_pokemon")
+    assert status == 200
+    assert len(items) == 1025
+    assert [p["dex_number"] for p in items] == list(range(1, 1026))
+    assert items[0] == {"dex_number": 1, "name": "Bulbasaur", "type": "Grass/Poison"}
+    assert items[3] == {"dex_number": 4, "name": "Charmander", "type": "Fire"}
+    names = {p["name"] for p in items}
+    assert {"Flabébé", "Farfetch’d", "Sirfetch’d"} <= names
+
+
+def test_get_one_with_all_fields(app: App) -> None:
+    status, pikachu = call(app, "get_pikachu")
+    assert status == 200
+    assert pikachu == {
+        "dex_number": 25,
+        "name": "Pikachu",
+        "type": "Electric",
+        "types": ["Electric"],
+        "base_stats": {
+            "hp": 35,
+            "attack": 55,
+            "defense": 40,
+            "sp_attack": 50,
+            "sp_defense": 50,
+            "speed": 90,
+            "total": 320,
+        },
+        "height_m": 0.4,
+        "weight_kg": 6.0,
+        "generation": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [("get_absent", 404), ("get_not_a_number", 400), ("delete_list", 405), ("unknown_route", 404)],
+)
+def test_errors_are_json(app: App, name: str, status: int) -> None:
+    got, body = call(app, name)
+    assert got == status
+    assert set(body) == {"message"}
+
+
+def test_the_module_handler_serves_the_list(function_env: dict[str, str]) -> None:
+    sys.modules.pop("pokedex.handler", None)
+    module = importlib.import_module("pokedex.handler")
+    try:
+        response = module.handler(event("list_pokemon"), SimpleNamespace(aws_request_id="r1"))
+        assert response["statusCode"] == 200
+        assert len(json.loads(response["body"])) == 1025
+    finally:
+        if module._app is not None:
+            module._app.db.close()
+        sys.modules.pop("pokedex.handler", None)
+
+
+def test_one_environment_survives_a_pgbouncer_restart(tier: LocalTier, app: App) -> None:
+    assert call(app, "get_pikachu")[0] == 200
+    tier.restart_pgbouncer()
+    assert call(app, "get_pikachu")[0] == 200
+    assert app.db.connects == 2  # the broken connection was replaced, once
+
+
+def _secrets_client(tier: LocalTier) -> Any:
+    return boto3.client(
+        "secretsmanager",
+        endpoint_url=tier.secrets_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def _rotate(tier: LocalTier, owner_conn: psycopg.Connection[Any], password: str) -> None:
+    """Change the application password in the database and in its secret, like a rotation."""
+    client = _secrets_client(tier)
+    secret = json.loads(client.get_secret_value(SecretId=tier.app_secret_name)["SecretString"])
+    client.put_secret_value(
+        SecretId=tier.app_secret_name, SecretString=json.dumps({**secret, "password": password})
+    )
+    owner_conn.execute(
+        psycopg.sql.SQL("ALTER ROLE pokedex_app PASSWORD {}").format(psycopg.sql.Literal(password))
+    )
+
+
+def test_a_rotated_password_is_picked_up(
+    tier: LocalTier, owner_conn: psycopg.Connection[Any], app: App
+) -> None:
+    assert call(app, "get_pikachu")[0] == 200  # secret cached, connection open
+    _rotate(tier, owner_conn, "rotated-password-1")
+    try:
+        app.db.close()  # the connection is recycled: the next login uses the cached secret
+        assert call(app, "get_pikachu")[0] == 200
+        # one login refused with the cached password, one with the re-read secret
+        assert app.db.connects == 3
+        assert app.secret is not None
+        assert app.secret.fetches == 2
+    finally:
+        _rotate(tier, owner_conn, tier.app_password)
+
+
+def test_the_application_role_cannot_write(tier: LocalTier) -> None:
+    conninfo = tier.pgbouncer.conninfo(sslmode="require")
+    params = psycopg.conninfo.conninfo_to_dict(conninfo)
+    params.update(user=tier.app_user, password=tier.app_password)
+    with psycopg.connect(**params, autocommit=True, prepare_threshold=None) as conn:
+        assert conn.execute("SELECT count(*) FROM poke_data").fetchone() == (1025,)
+        for statement in (
+            "INSERT INTO pokemon VALUES (2000,'X','Fire',NULL,1,1,1,1,1,1,1,1,1)",
+            "UPDATE pokemon SET name = 'X' WHERE dex_number = 1",
+            "DELETE FROM pokemon",
+            "CREATE TABLE intruder (id int)",
+            "DROP VIEW poke_data",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement.encode())
