@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import sys
+import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +26,9 @@ def _literal(column: str, value: str) -> str:
     if value == "":
         return "NULL"
     if column in TEXT_COLUMNS:
+        # The source spells Flabébé with combining accents (NFD); store the composed form
+        # (NFC) that people type and that the table's check constraint requires.
+        value = unicodedata.normalize("NFC", value)
         return "'" + value.replace("'", "''") + "'"
     float(value)  # refuses anything that is not a number before it reaches SQL
     return value

@@ -110,8 +110,13 @@ class Database:
 
 
 def _login_refused(exc: psycopg.OperationalError) -> bool:
+    # PostgreSQL and RDS Proxy say "password authentication failed"; PgBouncer, checking a
+    # SCRAM exchange itself, says "SASL authentication failed" without a useful SQLSTATE.
     text = str(exc)
-    return (exc.sqlstate in _LOGIN_REFUSED) or "password authentication failed" in text
+    return exc.sqlstate in _LOGIN_REFUSED or any(
+        phrase in text
+        for phrase in ("password authentication failed", "SASL authentication failed")
+    )
 
 
 def _first_line(exc: BaseException) -> str:

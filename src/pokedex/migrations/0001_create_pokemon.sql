@@ -1,7 +1,8 @@
 -- The national Pokédex: one row per species, with the constraints the data obeys.
 CREATE TABLE pokemon (
     dex_number  integer      PRIMARY KEY CHECK (dex_number > 0),
-    name        text         NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 40),
+    name        text         NOT NULL UNIQUE
+                             CHECK (length(name) BETWEEN 1 AND 40 AND name IS NFC NORMALIZED),
     type1       text         NOT NULL,
     type2       text,
     hp          smallint     NOT NULL CHECK (hp BETWEEN 1 AND 255),

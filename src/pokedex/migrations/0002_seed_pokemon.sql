@@ -668,7 +668,7 @@ INSERT INTO pokemon (dex_number, name, type1, type2, hp, attack, defense, sp_att
     (666, 'Vivillon', 'Bug', 'Flying', 80, 52, 50, 90, 50, 89, 1.2, 17, 6),
     (667, 'Litleo', 'Fire', 'Normal', 62, 50, 58, 73, 54, 72, 0.6, 13.5, 6),
     (668, 'Pyroar', 'Fire', 'Normal', 86, 68, 72, 109, 66, 106, 1.5, 81.5, 6),
-    (669, 'Flabébé', 'Fairy', NULL, 44, 38, 39, 61, 79, 42, 0.1, 0.1, 6),
+    (669, 'Flabébé', 'Fairy', NULL, 44, 38, 39, 61, 79, 42, 0.1, 0.1, 6),
     (670, 'Floette', 'Fairy', NULL, 54, 45, 47, 75, 98, 52, 0.2, 0.9, 6),
     (671, 'Florges', 'Fairy', NULL, 78, 65, 68, 112, 154, 75, 1.1, 10, 6),
     (672, 'Skiddo', 'Grass', NULL, 66, 65, 48, 62, 57, 52, 0.9, 31, 6),

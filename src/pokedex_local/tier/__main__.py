@@ -1,0 +1,62 @@
+"""`python -m pokedex_local.tier`: run the local database tier until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+from pokedex_local.tier.tier import LocalTier
+
+READY = "Ready. Ctrl-C stops everything."
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    # SIGTERM (from kill, CI, a supervisor) unwinds like Ctrl-C, so `finally` stops the children.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    tier = LocalTier(
+        args.state_dir,
+        max_connections=args.max_connections,
+        max_connections_percent=args.max_connections_percent,
+    )
+    try:
+        tier.start()
+        _print_summary(tier)
+        while True:
+            signal.pause()
+    except KeyboardInterrupt:
+        print("\nStopping…", flush=True)
+    finally:
+        tier.stop()
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m pokedex_local.tier", description=__doc__)
+    parser.add_argument("--state-dir", type=Path, default=Path(".local"))
+    parser.add_argument("--max-connections", type=int, default=100)
+    parser.add_argument("--max-connections-percent", type=int, default=100)
+    return parser
+
+
+def _print_summary(tier: LocalTier) -> None:
+    print(f"PostgreSQL  {tier.postgres.conninfo(sslmode='require')}")
+    print(f"PgBouncer   {tier.pgbouncer.conninfo(sslmode='require')}  (pool {tier.pool_size})")
+    print(f"Secrets     {tier.secrets_endpoint}")
+    print(f"pids        {tier.pids}")
+    print("\nThe function's environment (through PgBouncer):")
+    for name, value in tier.function_env().items():
+        print(f"export {name}={shlex.quote(value)}")
+    print(f"\n{READY}", flush=True)
+
+
+def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""Child processes the tier owns: spawn, wait for readiness, stop, and clean up leftovers.
+
+Every child runs in its own session, so a Ctrl-C typed at the terminal reaches only the
+launcher, which then stops the children in order. If the launcher dies without stopping
+them (SIGKILL, a crash), the kernel sends each child its stop signal (PR_SET_PDEATHSIG).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import resource
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pokedex_local.tier.errors import TierError
+from pokedex_local.tier.service_user import ServiceUser
+
+_PR_SET_PDEATHSIG = 1
+_LIBC = ctypes.CDLL(None, use_errno=True)
+# PgBouncer needs a descriptor per client and per server connection (max_client_conn=5000).
+_WANTED_FILES = 65536
+
+
+@dataclass
+class Child:
+    name: str
+    proc: subprocess.Popen[bytes]
+    log: Path
+    stop_signal: signal.Signals
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def record(self) -> dict[str, Any]:
+        """What a later run needs to recognise and stop this process if it is left behind."""
+        return {"pid": self.pid, "cmdline": _cmdline(self.pid), "signal": int(self.stop_signal)}
+
+    def stop(self, deadline_s: float = 10.0) -> None:
+        if self.alive():
+            self.proc.send_signal(self.stop_signal)
+            try:
+                self.proc.wait(deadline_s)
+            except subprocess.TimeoutExpired:
+                _kill_group(self.pid)
+                self.proc.wait(deadline_s)
+        else:
+            self.proc.wait()
+
+
+def spawn(
+    name: str,
+    argv: Sequence[str],
+    log: Path,
+    *,
+    user: ServiceUser,
+    stop_signal: signal.Signals = signal.SIGTERM,
+    env: dict[str, str] | None = None,
+) -> Child:
+    # The death signal belongs to the thread that forks: set it only from the main thread,
+    # or a child would die with a short-lived worker thread that happened to start it.
+    death_signal = stop_signal if threading.current_thread() is threading.main_thread() else 0
+
+    def prepare() -> None:  # runs in the child, after the switch to the service account
+        if death_signal:
+            _LIBC.prctl(_PR_SET_PDEATHSIG, int(death_signal))
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = _WANTED_FILES if hard == resource.RLIM_INFINITY else min(hard, _WANTED_FILES)
+        if soft < wanted:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=prepare,
+            env=env,
+            cwd="/",  # the service account may not be able to enter the launcher's directory
+            **user.popen_kwargs(),
+        )
+    return Child(name, proc, log, stop_signal)
+
+
+def wait_ready(child: Child, probe: Callable[[], bool], deadline_s: float = 30.0) -> None:
+    """Poll ``probe`` until it answers True; fail with the log's tail if the child dies or hangs."""
+    end = time.monotonic() + deadline_s
+    while True:
+        if not child.alive():
+            raise TierError(
+                f"{child.name} exited with status {child.proc.returncode} while starting;"
+                f" last lines of {child.log}:\n{log_tail(child.log)}"
+            )
+        if probe():
+            return
+        if time.monotonic() > end:
+            raise TierError(
+                f"{child.name} was not ready after {deadline_s:.0f} s;"
+                f" last lines of {child.log}:\n{log_tail(child.log)}"
+            )
+        time.sleep(0.05)
+
+
+def run(argv: Sequence[str], what: str, *, user: ServiceUser) -> None:
+    """Run a short command as the service account; fail with its output if it fails."""
+    done = subprocess.run(
+        list(argv), check=False, capture_output=True, text=True, cwd="/", **user.popen_kwargs()
+    )
+    if done.returncode != 0:
+        raise TierError(f"{what} failed (status {done.returncode}):\n{done.stdout}{done.stderr}")
+
+
+def log_tail(log: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError as exc:
+        return f"(no log: {exc})"
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting to be reaped counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def stop_leftover(record: dict[str, Any], deadline_s: float = 10.0) -> None:
+    """Stop a process an earlier run left behind, if that pid still runs the same command.
+
+    The command-line check keeps a recycled pid, now someone else's process, out of harm.
+    """
+    pid = int(record["pid"])
+    if not alive(pid) or _cmdline(pid) != record["cmdline"]:
+        return
+    os.kill(pid, int(record["signal"]))
+    end = time.monotonic() + deadline_s
+    while alive(pid) and time.monotonic() < end:
+        time.sleep(0.05)
+    if alive(pid):
+        _kill_group(pid)
+
+
+def _kill_group(pid: int) -> None:
+    # Each child leads its own process group: this also takes PostgreSQL's backends down.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        return ""

@@ -1,0 +1,262 @@
+"""LocalTier: PostgreSQL behind PgBouncer, with a Secrets Manager endpoint, on one machine."""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import json
+import secrets
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import psycopg
+
+from pokedex_local.tier import certs, pgbouncer, postgres, secrets_server
+from pokedex_local.tier.endpoint import Endpoint
+from pokedex_local.tier.ports import free_port, wait_until_closed
+from pokedex_local.tier.processes import Child, stop_leftover
+from pokedex_local.tier.service_user import ServiceUser, service_user
+
+APP_USER = "pokedex_app"
+HOST = "127.0.0.1"
+
+
+class LocalTier:
+    owner_secret_name = "pokedex/local/owner"
+    app_secret_name = "pokedex/local/app"
+    app_user = APP_USER
+
+    def __init__(
+        self,
+        state_dir: Path,
+        *,
+        max_connections: int = 100,
+        max_connections_percent: int = 100,
+        dbname: str = "pokedex",
+        migrate: bool = True,
+        pg_port: int = 0,
+        bouncer_port: int = 0,
+        secrets_port: int = 0,
+    ) -> None:
+        self.state_dir = Path(state_dir).absolute()
+        self.max_connections = max_connections
+        self.max_connections_percent = max_connections_percent
+        self.pool_size = pgbouncer.pool_size(max_connections, max_connections_percent)
+        self.dbname = dbname
+        self.migrate = migrate
+        self._wanted_ports = (pg_port, bouncer_port, secrets_port)
+        self._children: dict[str, Child] = {}
+        self._atexit_registered = False
+        self._user: ServiceUser | None = None
+        self._home = self.state_dir
+        self._new_credentials()
+        self._assign_ports()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> LocalTier:
+        self.stop()
+        self._new_credentials()
+        self._assign_ports()
+        self._user = user = service_user()
+        self._home = self._prepare_home(user)
+        if not self._atexit_registered:
+            atexit.register(self.stop)  # a safety net for a launcher that forgets to stop
+            self._atexit_registered = True
+        try:
+            self._start_children(user)
+        except BaseException:
+            self.stop()
+            raise
+        self._write_description()
+        return self
+
+    def stop(self) -> None:
+        """Stop every child, newest first: clients before the server they talk to."""
+        for name in reversed(list(self._children)):
+            self._children.pop(name).stop()
+
+    def __enter__(self) -> LocalTier:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def restart_pgbouncer(self) -> None:
+        """Stop and start PgBouncer on the same port; every client connection breaks."""
+        assert self._user is not None, "start() the tier first"
+        self._children.pop("pgbouncer").stop()
+        wait_until_closed(self.pgbouncer.port)
+        self._start_bouncer(self._user)
+        self._write_description()
+
+    # -- what clients use -----------------------------------------------------------------
+
+    @property
+    def pids(self) -> dict[str, int]:
+        return {name: child.pid for name, child in self._children.items()}
+
+    @property
+    def data_dir(self) -> Path:
+        return self._home / "postgres"
+
+    @property
+    def pgbouncer_config(self) -> Path:
+        return self._home / "pgbouncer" / "pgbouncer.ini"
+
+    @property
+    def secrets_endpoint(self) -> str:
+        return f"http://{HOST}:{self._secrets_port}"
+
+    def function_env(self, via: str = "proxy") -> dict[str, str]:
+        """The environment the Lambda function gets, pointed at PgBouncer or at PostgreSQL."""
+        if via not in ("proxy", "direct"):
+            raise ValueError(f"via must be 'proxy' or 'direct', not {via!r}")
+        target = self.pgbouncer if via == "proxy" else self.postgres
+        return {
+            "DB_ENDPOINT": target.host,
+            "DB_PORT": str(target.port),
+            "DB_NAME": self.dbname,
+            "DB_SSLMODE": "require",
+            "SECRET": self.app_secret_name,
+            "AWS_ENDPOINT_URL_SECRETS_MANAGER": self.secrets_endpoint,
+            "AWS_REGION": secrets_server.REGION,
+            "AWS_DEFAULT_REGION": secrets_server.REGION,
+            **secrets_server.FAKE_CREDENTIALS,
+        }
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "postgres": vars(self.postgres).copy(),
+            "pgbouncer": vars(self.pgbouncer).copy(),
+            "secrets_endpoint": self.secrets_endpoint,
+            "owner_secret_name": self.owner_secret_name,
+            "app_secret_name": self.app_secret_name,
+            "app_user": self.app_user,
+            "pids": self.pids,
+            "pool_size": self.pool_size,
+            "max_connections": self.max_connections,
+            "max_connections_percent": self.max_connections_percent,
+            "data_dir": str(self.data_dir),
+        }
+
+    # -- start-up steps ---------------------------------------------------------------------
+
+    def _new_credentials(self) -> None:
+        # Fresh passwords on every start: the state is replaced, never reused.
+        self._owner_password = secrets.token_urlsafe(24)
+        self.app_password = secrets.token_urlsafe(24)
+
+    def _assign_ports(self) -> None:
+        pg_port, bouncer_port, secrets_port = self._wanted_ports
+        self.postgres = Endpoint(
+            HOST, pg_port or free_port(), self.dbname, postgres.OWNER, self._owner_password
+        )
+        self.pgbouncer = Endpoint(
+            HOST, bouncer_port or free_port(), self.dbname, postgres.OWNER, self._owner_password
+        )
+        self._secrets_port = secrets_port or free_port()
+
+    def _prepare_home(self, user: ServiceUser) -> Path:
+        """Stop what an earlier run left behind, then start from empty directories."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        home = self.state_dir
+        if not user.can_enter(home):
+            # Run as root in a directory the service account cannot reach (e.g. under
+            # /root): keep the files in /tmp, under a name fixed by the state directory so
+            # that the next start finds and replaces them.
+            digest = hashlib.sha256(str(home).encode()).hexdigest()[:12]
+            home = Path(tempfile.gettempdir()) / f"pokedex-tier-{digest}"
+        for record in self._leftovers(home):
+            stop_leftover(record)
+        for name in ("postgres", "pgbouncer", "tls", "logs", "pids.json"):
+            path = home / name
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            elif path.exists() or path.is_symlink():
+                path.unlink()
+        home.mkdir(parents=True, exist_ok=True, mode=0o755)
+        (home / "logs").mkdir()
+        user.give(home / "logs")
+        return home
+
+    def _start_children(self, user: ServiceUser) -> None:
+        logs = self._home / "logs"
+        secrets_child = secrets_server.launch(self._secrets_port, logs / "secrets.log", user)
+        self._adopt(secrets_child)
+        # Moto's and boto3's imports take about two seconds: store the secrets on a worker
+        # thread while initdb runs, and join it at the end.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tier-secrets") as pool:
+            stored = pool.submit(self._store_secrets, secrets_child)
+            try:
+                self._start_database(user, logs)
+            finally:
+                stored.result()
+
+    def _start_database(self, user: ServiceUser, logs: Path) -> None:
+        self._cert = cert = certs.make_certificate(self._home / "tls", user)
+        postgres.init_cluster(self.data_dir, self._owner_password, user)
+        postgres.configure(
+            self.data_dir, port=self.postgres.port, max_connections=self.max_connections, cert=cert
+        )
+        admin = Endpoint(HOST, self.postgres.port, "postgres", postgres.OWNER, self._owner_password)
+        self._adopt(postgres.start_server(self.data_dir, logs / "postgres.log", admin, user))
+        postgres.create_database(admin, self.dbname)
+        if self.migrate:
+            self._run_migrations()
+        self._start_bouncer(user)
+
+    def _store_secrets(self, child: Child) -> None:
+        secrets_server.wait(child, self.secrets_endpoint)
+        app = Endpoint(HOST, self.postgres.port, self.dbname, self.app_user, self.app_password)
+        stored = {self.owner_secret_name: self.postgres, self.app_secret_name: app}
+        secrets_server.put_secrets(self.secrets_endpoint, stored)
+
+    def _start_bouncer(self, user: ServiceUser) -> None:
+        config = pgbouncer.write_config(
+            self._home / "pgbouncer",
+            port=self.pgbouncer.port,
+            pg_port=self.postgres.port,
+            pool=self.pool_size,
+            cert=self._cert,
+            owner_password=self._owner_password,
+            user=user,
+        )
+        log = self._home / "logs" / "pgbouncer.log"
+        self._adopt(pgbouncer.start_bouncer(config, log, self.pgbouncer.port, user))
+
+    def _run_migrations(self) -> None:
+        from pokedex.migrate import migrate
+
+        with psycopg.connect(self.postgres.conninfo(), autocommit=True) as conn:
+            migrate(conn, app_password=self.app_password)
+
+    # -- remembering children across runs ---------------------------------------------------
+
+    def _adopt(self, child: Child) -> None:
+        self._children[child.name] = child
+        records = {name: c.record() for name, c in self._children.items()}
+        (self._home / "pids.json").write_text(json.dumps(records, indent=2))
+
+    def _write_description(self) -> None:
+        with contextlib.suppress(OSError):
+            (self.state_dir / "tier.json").write_text(json.dumps(self.describe(), indent=2))
+
+    @staticmethod
+    def _leftovers(home: Path) -> list[dict[str, Any]]:
+        try:
+            records: dict[str, dict[str, Any]] = json.loads((home / "pids.json").read_text())
+        except (OSError, ValueError):
+            return []
+        # Clients first, as in stop(): PgBouncer before the PostgreSQL it holds connections to.
+        return list(reversed(records.values()))

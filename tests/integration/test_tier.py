@@ -1,0 +1,252 @@
+"""The local database tier: what PgBouncer enforces, the secrets, and clean process lifecycles."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+import psycopg
+import pytest
+from psycopg import sql
+
+from pokedex_local.tier import Endpoint, LocalTier
+from pokedex_local.tier.__main__ import READY
+from pokedex_local.tier.processes import alive
+
+pytestmark = pytest.mark.integration
+
+
+def connect(endpoint: Endpoint, sslmode: str = "require", **kwargs: Any) -> psycopg.Connection[Any]:
+    return psycopg.connect(
+        endpoint.conninfo(sslmode=sslmode), prepare_threshold=None, connect_timeout=5, **kwargs
+    )
+
+
+def config_value(tier: LocalTier, name: str) -> str:
+    match = re.search(rf"^{name}\s*=\s*(\S+)", tier.pgbouncer_config.read_text(), re.MULTILINE)
+    assert match is not None, f"{name} is not in {tier.pgbouncer_config}"
+    return match[1]
+
+
+def wait_gone(pids: list[int], deadline_s: float = 15.0) -> list[int]:
+    """The pids still running after the deadline."""
+    end = time.monotonic() + deadline_s
+    while any(alive(pid) for pid in pids) and time.monotonic() < end:
+        time.sleep(0.05)
+    return [pid for pid in pids if alive(pid)]
+
+
+# -- what PgBouncer enforces ---------------------------------------------------------------
+
+
+def test_pgbouncer_requires_tls(tier: LocalTier) -> None:
+    with pytest.raises(psycopg.OperationalError):
+        connect(tier.pgbouncer, sslmode="disable").close()
+
+    with connect(tier.pgbouncer) as conn:
+        assert conn.pgconn.ssl_in_use
+        assert conn.execute("SELECT current_database()").fetchone() == (tier.dbname,)
+
+
+def test_postgres_direct_accepts_tls_too(tier: LocalTier) -> None:
+    with connect(tier.postgres) as conn:
+        assert conn.pgconn.ssl_in_use
+
+
+def test_pgbouncer_refuses_a_wrong_password(tier: LocalTier) -> None:
+    wrong = dataclasses.replace(tier.pgbouncer, password="not-the-password")
+    with pytest.raises(psycopg.OperationalError, match="authentication failed"):
+        connect(wrong).close()
+
+
+def test_the_application_role_logs_in_through_pgbouncer(tier: LocalTier) -> None:
+    app = dataclasses.replace(tier.pgbouncer, user=tier.app_user, password=tier.app_password)
+    with connect(app) as conn:
+        assert conn.execute("SELECT current_user").fetchone() == (tier.app_user,)
+
+
+def test_show_pools_through_the_admin_console(tier: LocalTier) -> None:
+    with connect(tier.pgbouncer) as conn:
+        conn.execute("SELECT 1")
+    admin = dataclasses.replace(tier.pgbouncer, dbname="pgbouncer")
+    # The admin console speaks only the simple query protocol: a client-side-binding cursor.
+    with connect(admin, autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
+        cur = conn.execute("SHOW POOLS")
+        columns = [c.name for c in cur.description or []]
+        pools = [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
+    assert any(p["database"] == tier.dbname and p["pool_mode"] == "transaction" for p in pools)
+
+
+def test_pool_size_is_derived_from_max_connections(tier: LocalTier) -> None:
+    # 100% of max_connections=100 minus PostgreSQL's 3 superuser-reserved slots.
+    assert tier.pool_size == 97
+    assert config_value(tier, "max_db_connections") == "97"
+    assert config_value(tier, "default_pool_size") == "97"
+    assert config_value(tier, "pool_mode") == "transaction"
+    assert config_value(tier, "query_wait_timeout") == "120"
+    assert config_value(tier, "client_idle_timeout") == "1800"
+
+
+def test_a_password_changed_in_the_database_is_picked_up(
+    tier: LocalTier, owner_conn: psycopg.Connection[Any]
+) -> None:
+    role = sql.Identifier("rotation_probe")
+    owner_conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(role))
+    owner_conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD 'before-1'").format(role))
+    try:
+        before = dataclasses.replace(tier.pgbouncer, user="rotation_probe", password="before-1")
+        with connect(before) as conn:
+            conn.execute("SELECT 1")
+
+        owner_conn.execute(sql.SQL("ALTER ROLE {} PASSWORD 'after-2'").format(role))
+        # Close the pooled server connections too, so the new login must reach PostgreSQL.
+        owner_conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s",
+            ("rotation_probe",),
+        )
+
+        with connect(dataclasses.replace(before, password="after-2")) as conn:
+            assert conn.execute("SELECT current_user").fetchone() == ("rotation_probe",)
+        with pytest.raises(psycopg.OperationalError, match="authentication failed"):
+            connect(before).close()
+    finally:
+        owner_conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s",
+            ("rotation_probe",),
+        )
+        owner_conn.execute(sql.SQL("DROP ROLE {}").format(role))
+
+
+# -- the secrets and the function's environment --------------------------------------------
+
+
+def test_the_secrets_have_the_rds_shape(tier: LocalTier) -> None:
+    client = boto3.client(
+        "secretsmanager",
+        endpoint_url=tier.secrets_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+    def secret(name: str) -> Any:
+        return json.loads(client.get_secret_value(SecretId=name)["SecretString"])
+
+    common = {"host": "127.0.0.1", "port": tier.postgres.port, "engine": "postgres"}
+    assert secret(tier.owner_secret_name) == {
+        **common,
+        "username": "postgres",
+        "password": tier.postgres.password,
+        "dbname": tier.dbname,
+    }
+    assert secret(tier.app_secret_name) == {
+        **common,
+        "username": tier.app_user,
+        "password": tier.app_password,
+        "dbname": tier.dbname,
+    }
+
+
+def test_function_env_points_at_the_proxy_or_the_database(tier: LocalTier) -> None:
+    proxy, direct = tier.function_env(), tier.function_env(via="direct")
+    assert proxy["DB_PORT"] == str(tier.pgbouncer.port)
+    assert direct["DB_PORT"] == str(tier.postgres.port)
+    assert proxy["SECRET"] == tier.app_secret_name
+    assert proxy["AWS_ENDPOINT_URL_SECRETS_MANAGER"] == tier.secrets_endpoint
+    assert proxy["DB_SSLMODE"] == "require"
+
+
+# -- process lifecycle ---------------------------------------------------------------------
+
+
+def test_restart_pgbouncer_keeps_the_port_and_breaks_clients(tier: LocalTier) -> None:
+    port, pid = tier.pgbouncer.port, tier.pids["pgbouncer"]
+    held = connect(tier.pgbouncer, autocommit=True)
+    held.execute("SELECT 1")
+
+    tier.restart_pgbouncer()
+
+    assert tier.pgbouncer.port == port
+    assert tier.pids["pgbouncer"] != pid
+    assert not alive(pid)
+    with pytest.raises(psycopg.OperationalError):
+        held.execute("SELECT 1")
+    held.close()
+    with connect(tier.pgbouncer) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_stop_leaves_no_process_and_a_second_start_replaces_the_state(tier_dir: Path) -> None:
+    first = LocalTier(tier_dir, max_connections=20, max_connections_percent=50, migrate=False)
+    with first:
+        # 50% of (20 - 3 reserved) = 8.5, rounded down.
+        assert first.pool_size == 8
+        assert config_value(first, "max_db_connections") == "8"
+        with connect(first.postgres, autocommit=True) as conn:
+            conn.execute("CREATE TABLE left_behind ()")
+        pids = list(first.pids.values())
+        assert len(pids) == 3
+        assert all(alive(pid) for pid in pids)
+    assert wait_gone(pids, deadline_s=0) == []
+
+    with first:
+        with connect(first.postgres) as conn:
+            assert conn.execute("SELECT to_regclass('left_behind')").fetchone() == (None,)
+        # A new launcher on the same directory stops what the first one left running.
+        leftover = list(first.pids.values())
+        second = LocalTier(tier_dir, max_connections=20, migrate=False).start()
+        try:
+            assert wait_gone(leftover, deadline_s=0) == []
+            with connect(second.pgbouncer) as conn:
+                assert conn.execute("SELECT 1").fetchone() == (1,)
+        finally:
+            second.stop()
+    assert wait_gone(list(second.pids.values()) + leftover, deadline_s=0) == []
+
+
+def launch_cli(state_dir: Path) -> tuple[subprocess.Popen[str], list[int]]:
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "pokedex_local.tier", "--state-dir", str(state_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert cli.stdout is not None
+    output = []
+    for line in cli.stdout:
+        output.append(line)
+        if line.strip() == READY:
+            break
+    else:
+        pytest.fail(f"the CLI exited before it was ready:\n{''.join(output)}")
+    pids = json.loads((state_dir / "tier.json").read_text())["pids"]
+    return cli, list(pids.values())
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_the_cli_stops_everything_on_a_signal(tier_dir: Path, signum: signal.Signals) -> None:
+    cli, pids = launch_cli(tier_dir)
+    assert all(alive(pid) for pid in pids)
+
+    cli.send_signal(signum)
+
+    assert cli.wait(30) == 0
+    assert wait_gone(pids) == []
+
+
+def test_children_die_with_a_killed_launcher(tier_dir: Path) -> None:
+    cli, pids = launch_cli(tier_dir)
+
+    os.kill(cli.pid, signal.SIGKILL)  # no chance to clean up: the kernel's death signal does
+    cli.wait(30)
+
+    assert wait_gone(pids) == []
