@@ -8,6 +8,7 @@ Any failure raises, which fails the trigger and with it the deployment.
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 import psycopg
@@ -19,6 +20,24 @@ from pokedex.secrets import DbCredentials, SecretsManagerClient
 from pokedex.settings import Settings
 
 logger = configure_logging()
+# Right after a first deploy the proxy can refuse connections until its target is
+# registered; the trigger waits for it rather than failing the deployment.
+CONNECT_DEADLINE_S = 180.0
+RETRY_PAUSE_S = 5.0
+
+
+def connect_with_retry(
+    params: dict[str, Any], deadline_s: float = CONNECT_DEADLINE_S
+) -> psycopg.Connection[Any]:
+    end = time.monotonic() + deadline_s
+    while True:
+        try:
+            return psycopg.connect(**params, autocommit=True, prepare_threshold=None)
+        except psycopg.OperationalError as exc:
+            if time.monotonic() + RETRY_PAUSE_S > end:
+                raise
+            logger.warning("database not reachable yet, retrying: %s", str(exc).strip()[:200])
+            time.sleep(RETRY_PAUSE_S)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -31,17 +50,16 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         settings.secret_id, client.get_secret_string(settings.secret_id)
     )
     app = DbCredentials.from_secret_string(app_secret_id, client.get_secret_string(app_secret_id))
-    with psycopg.connect(
-        host=settings.db_endpoint,
-        port=settings.db_port,
-        dbname=settings.db_name or owner.dbname or "postgres",
-        user=owner.username,
-        password=owner.password,
-        sslmode=settings.db_sslmode,
-        connect_timeout=settings.connect_timeout_s,
-        autocommit=True,
-        prepare_threshold=None,
-    ) as conn:
+    params = {
+        "host": settings.db_endpoint,
+        "port": settings.db_port,
+        "dbname": settings.db_name or owner.dbname or "postgres",
+        "user": owner.username,
+        "password": owner.password,
+        "sslmode": settings.db_sslmode,
+        "connect_timeout": settings.connect_timeout_s,
+    }
+    with connect_with_retry(params) as conn:
         applied = migrate(conn, app_password=app.password)
     logger.info("migrations done", extra={"applied": applied})
     return {"applied": applied}

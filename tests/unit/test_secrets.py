@@ -112,6 +112,7 @@ def test_signature_matches_botocore(token: str | None, host: str) -> None:
     canonical = signer.canonical_request(request)
     expected = signer.signature(signer.string_to_sign(request, canonical), request)
     assert ours["authorization"].endswith(f"Signature={expected}")
-    assert f"SignedHeaders={signer.signed_headers(signer.headers_to_sign(request))}" in (
-        ours["authorization"]
+    assert (
+        f"SignedHeaders={signer.signed_headers(signer.headers_to_sign(request))}"
+        in (ours["authorization"])
     )

@@ -1,0 +1,123 @@
+"""The API: the Pokédex function behind an HTTP API, one route per entry of the route table."""
+
+from __future__ import annotations
+
+import json
+
+import jsii
+from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra import nag
+from infra.database import Database
+from infra.functions import FunctionTier
+from infra.profiles import Profile
+from pokedex.routes import ROUTES
+
+HANDLER = "pokedex.handler.handler"
+# API Gateway's integration timeout is 30 s and cannot be raised; a longer function
+# timeout would only keep working after the client got its 503.
+TIMEOUT = Duration.seconds(30)
+
+# One JSON object per request, HTTP API $context variables only.
+_ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "ip": "$context.identity.sourceIp",
+        "requestTime": "$context.requestTime",
+        "httpMethod": "$context.httpMethod",
+        "routeKey": "$context.routeKey",
+        "status": "$context.status",
+        "protocol": "$context.protocol",
+        "responseLength": "$context.responseLength",
+        "responseLatency": "$context.responseLatency",
+        "integrationLatency": "$context.integrationLatency",
+        "integrationError": "$context.integrationErrorMessage",
+    }
+)
+
+
+@jsii.implements(apigwv2.IAccessLogSettings)
+class _AccessLogs:
+    """IAccessLogSettings is a jsii interface, not a struct: Python needs a class for it."""
+
+    def __init__(self, log_group: logs.ILogGroup) -> None:
+        self._log_group = log_group
+
+    @property
+    def destination(self) -> apigwv2.IAccessLogDestination:
+        return apigwv2.LogGroupLogDestination(self._log_group)
+
+    @property
+    def format(self) -> apigw.AccessLogFormat:
+        return apigw.AccessLogFormat.custom(_ACCESS_LOG_FORMAT)
+
+
+class Api(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        tier: FunctionTier,
+        database: Database,
+        profile: Profile,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.function = tier.function(
+            self,
+            "Function",
+            handler=HANDLER,
+            description="Pokédex HTTP API handler (logs in as the application role)",
+            environment={**database.client_environment(), "SECRET": database.app_secret.secret_arn},
+            timeout=TIMEOUT,
+        )
+        # Its own secret only: the owner's password never reaches the request path.
+        database.app_secret.grant_read(self.function)
+        self.http_api = apigwv2.HttpApi(
+            self,
+            "HttpApi",
+            description="Proxied Pokédex",
+            create_default_stage=False,  # the stage below is the default one, with access logs
+        )
+        self.stage = self._build_default_stage(profile)
+        self._build_routes()
+
+    def _build_default_stage(self, profile: Profile) -> apigwv2.HttpStage:
+        access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            retention=profile.log_retention,
+            removal_policy=profile.removal_policy,
+        )
+        return apigwv2.HttpStage(
+            self,
+            "DefaultStage",
+            http_api=self.http_api,
+            stage_name="$default",
+            auto_deploy=True,
+            access_log_settings=_AccessLogs(access_logs),
+        )
+
+    def _build_routes(self) -> None:
+        integration = integrations.HttpLambdaIntegration("Pokedex", self.function)
+        for route in ROUTES:
+            self.http_api.add_routes(
+                path=route.path,
+                methods=[apigwv2.HttpMethod(route.method)],
+                integration=integration,
+            )
+        nag.acknowledge(
+            self.http_api,
+            "APIG4",
+            "A public, read-only Pokédex: every route answers GET with public data (other "
+            "methods get 405), so there is no caller to authorize.",
+        )
+
+    @property
+    def url(self) -> str:
+        return self.stage.url

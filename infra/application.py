@@ -1,0 +1,43 @@
+"""Builds the CDK app: the stack for the chosen profile plus the checks run on every synth.
+
+app.py (what `cdk synth` runs) and the tests both build the app here, so what the tests
+assert is what gets deployed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import App, Environment
+
+from infra.nag import add_checks
+from infra.profiles import profile_named
+from infra.stack import PokedexStack
+
+DEFAULT_STACK_NAME = "ProxiedPokedex"
+
+
+def create_app(
+    context: Mapping[str, Any] | None = None, outdir: str | None = None
+) -> tuple[App, PokedexStack]:
+    """The app and its one stack; context as given by `cdk -c key=value` (or by a test)."""
+    app = App(context=dict(context or {}), outdir=outdir)
+    profile = profile_named(app.node.try_get_context("profile"))
+    stack_name = app.node.try_get_context("stack_name") or DEFAULT_STACK_NAME
+    # Unset outside the CDK CLI: the template is then environment-agnostic (no lookups, no
+    # credentials needed to synthesize).
+    env = Environment(
+        account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
+        region=os.environ.get("CDK_DEFAULT_REGION"),
+    )
+    stack = PokedexStack(
+        app,
+        stack_name,
+        profile=profile,
+        env=env,
+        description=f"Proxied Pokédex ({profile.name}): HTTP API → Lambda → RDS Proxy → RDS",
+    )
+    add_checks(app)
+    return app, stack

@@ -1,0 +1,110 @@
+"""Docker-free bundling of the Lambda asset: the function package plus its runtime wheels.
+
+CDK's Python bundling needs Docker. Lambda only needs the right wheels, and uv can resolve
+wheels for another platform (``--python-platform``), exactly like ``pip install --platform
+... --only-binary=:all:``. The pins come from uv.lock (``uv export``), so the asset carries
+the same psycopg the tests ran against.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import jsii
+from aws_cdk import BundlingOptions, DockerImage, ILocalBundling
+from aws_cdk import aws_lambda as lambda_
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = REPO_ROOT / "src" / "pokedex"
+
+# Lambda's Python 3.12+ runtimes run on Amazon Linux 2023 (glibc 2.34), so manylinux_2_28
+# wheels load there; psycopg-binary 3.3 publishes its aarch64 wheels only for 2_28.
+_WHEEL_PLATFORMS = {
+    lambda_.Architecture.ARM_64.name: "aarch64-manylinux_2_28",
+    lambda_.Architecture.X86_64.name: "x86_64-manylinux_2_28",
+}
+_JUNK = ("__pycache__", "*.pyc")
+
+
+class BundlingError(RuntimeError):
+    """Building the Lambda asset failed."""
+
+
+def _run(command: list[str], cwd: Path | None = None) -> str:
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise BundlingError(f"{' '.join(command)} failed:\n{done.stderr.strip()}")
+    return done.stdout
+
+
+def _uv() -> str:
+    uv = shutil.which("uv")
+    if uv is None:
+        raise BundlingError("uv is not on PATH: run `make setup` (the asset is built with uv)")
+    return uv
+
+
+def runtime_requirements() -> str:
+    """The locked runtime dependencies of the function ([project].dependencies only)."""
+    return _run(
+        [
+            _uv(), "export", "--frozen", "--no-default-groups", "--no-emit-project",
+            "--no-hashes", "--no-header", "--no-annotate", "--format", "requirements-txt",
+        ],
+        cwd=REPO_ROOT,
+    )  # fmt: skip
+
+
+def build_asset(output_dir: Path, python_version: str, architecture: lambda_.Architecture) -> None:
+    """Install the runtime wheels for the target platform, then copy the function package."""
+    with tempfile.TemporaryDirectory() as scratch:
+        requirements = Path(scratch) / "requirements.txt"
+        requirements.write_text(runtime_requirements())
+        _run(
+            [
+                _uv(), "pip", "install", "--quiet", "--no-deps", "--only-binary", ":all:",
+                "--python-platform", _WHEEL_PLATFORMS[architecture.name],
+                "--python-version", python_version,
+                "--target", str(output_dir), "-r", str(requirements),
+            ],
+            cwd=REPO_ROOT,
+        )  # fmt: skip
+    # uv's lock file for the target directory: not part of the package.
+    (output_dir / ".lock").unlink(missing_ok=True)
+    shutil.copytree(
+        PACKAGE_DIR,
+        output_dir / PACKAGE_DIR.name,
+        ignore=shutil.ignore_patterns(*_JUNK),
+        dirs_exist_ok=True,
+    )
+
+
+@jsii.implements(ILocalBundling)
+class UvLocalBundling:
+    """CDK's local-bundling hook; CDK never falls back to Docker because this never declines."""
+
+    def __init__(self, python_version: str, architecture: lambda_.Architecture) -> None:
+        self._python_version = python_version
+        self._architecture = architecture
+
+    # jsii passes the bundling options positionally; they are not needed here.
+    def try_bundle(self, output_dir: str, *_options: object, **_kw: object) -> bool:
+        build_asset(Path(output_dir), self._python_version, self._architecture)
+        return True
+
+
+def function_code(runtime: lambda_.Runtime, architecture: lambda_.Architecture) -> lambda_.Code:
+    """The asset shared by every function of the stack (one asset, one upload)."""
+    python_version = runtime.name.removeprefix("python")
+    return lambda_.Code.from_asset(
+        str(PACKAGE_DIR),
+        exclude=list(_JUNK),
+        bundling=BundlingOptions(
+            # Required by the API but never pulled: the local bundler always succeeds.
+            image=DockerImage.from_registry("unused"),
+            local=UvLocalBundling(python_version, architecture),
+        ),
+    )

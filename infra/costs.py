@@ -1,0 +1,71 @@
+"""Monthly cost estimate of a deployed stack: `uv run --frozen python -m infra.costs`.
+
+Unit prices are AWS's public on-demand list prices for us-east-1 (N. Virginia), as
+published on the service pricing pages in 2025; they were not re-read when this file was
+last changed (no network access). Free tiers are ignored. It is an estimate: check it with
+the AWS Pricing Calculator (https://calculator.aws) before relying on it.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+HOURS_PER_MONTH = 730
+PRICES_AS_OF = "2025 (us-east-1 list prices)"
+
+
+@dataclass(frozen=True)
+class Line:
+    item: str
+    dev: float
+    prod: float
+
+
+def fixed_monthly() -> list[Line]:
+    """What the stack costs per month with no traffic at all."""
+    h = HOURS_PER_MONTH
+    return [
+        # db.t3.micro PostgreSQL: $0.018/h single-AZ, $0.036/h Multi-AZ.
+        Line("RDS db.t3.micro instance", 0.018 * h, 0.036 * h),
+        # gp2: $0.115/GB-month single-AZ, $0.23 Multi-AZ; 20 GB.
+        Line("RDS storage, 20 GB gp2", 20 * 0.115, 20 * 0.23),
+        # RDS Proxy: $0.015 per vCPU-hour of the target, minimum 2 vCPUs (t3.micro has 2).
+        Line("RDS Proxy (2 vCPU minimum)", 2 * 0.015 * h, 2 * 0.015 * h),
+        # Interface endpoint: $0.01 per AZ-hour, two AZs.
+        Line("Secrets Manager VPC endpoint, 2 AZs", 2 * 0.01 * h, 2 * 0.01 * h),
+        # $0.40 per secret-month.
+        Line("Secrets Manager, 2 secrets", 2 * 0.40, 2 * 0.40),
+        # $0.10 per standard-resolution alarm metric-month; six alarms of one metric each.
+        Line("CloudWatch alarms, 6 metrics", 6 * 0.10, 6 * 0.10),
+    ]
+
+
+def per_million_requests(duration_ms: float = 50, memory_gb: float = 0.125) -> float:
+    """Variable cost of one million API requests (HTTP API + arm64 Lambda)."""
+    http_api = 1.00  # $1.00 per million requests (first 300 million)
+    lambda_requests = 0.20  # $0.20 per million invocations
+    lambda_compute = 1_000_000 * (duration_ms / 1000) * memory_gb * 0.0000133334  # arm64 GB-s
+    return http_api + lambda_requests + lambda_compute
+
+
+def main() -> None:
+    lines = fixed_monthly()
+    out = sys.stdout
+    out.write(f"Estimated monthly cost, USD, prices as of {PRICES_AS_OF}\n\n")
+    out.write(f"{'item':<40} {'dev':>8} {'prod':>8}\n")
+    for line in lines:
+        out.write(f"{line.item:<40} {line.dev:>8.2f} {line.prod:>8.2f}\n")
+    out.write(
+        f"{'total with no traffic':<40} {sum(x.dev for x in lines):>8.2f} "
+        f"{sum(x.prod for x in lines):>8.2f}\n\n"
+    )
+    out.write(
+        f"plus about ${per_million_requests():.2f} per million requests (50 ms at 128 MB), "
+        "CloudWatch Logs at $0.50/GB ingested, and data processed by the endpoint "
+        "($0.01/GB)\n"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""The database tier: PostgreSQL behind RDS Proxy, the two secrets, and their security groups.
+
+Security groups form a chain on 5432: clients (the function tier) reach only the proxy,
+and only the proxy reaches the database. Two login roles exist: the owner (postgres, runs
+migrations) and the application role (least privilege, used by the API function). Both
+secrets are registered with the proxy, which logs in to PostgreSQL on the client's behalf.
+"""
+
+from __future__ import annotations
+
+import json
+
+from aws_cdk import Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_rds as rds
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from infra import nag
+from infra.network import ISOLATED, Network
+from infra.profiles import Profile
+
+ENGINE_VERSION = rds.PostgresEngineVersion.VER_17_9  # pinned minor: a bare "17" drifts
+INSTANCE_TYPE = ec2.InstanceType.of(ec2.InstanceClass.BURSTABLE3, ec2.InstanceSize.MICRO)
+ALLOCATED_STORAGE_GB = 20
+DATABASE_NAME = "demoProxiedDB"
+PORT = 5432
+OWNER_USERNAME = "postgres"
+APP_USERNAME = "pokedex_app"  # the role created by migrations/0003_app_role.sql
+
+
+class Database(Construct):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, network: Network, profile: Profile
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._profile = profile
+        vpc = network.vpc
+        # No default outbound rules: PostgreSQL opens no connections, and CDK adds the
+        # proxy → database rule (both directions) when it attaches the proxy to the instance.
+        self.security_group = ec2.SecurityGroup(
+            self, "DatabaseSecurityGroup", vpc=vpc, allow_all_outbound=False,
+            description="PostgreSQL: reachable from the proxy only",
+        )  # fmt: skip
+        self.proxy_security_group = ec2.SecurityGroup(
+            self, "ProxySecurityGroup", vpc=vpc, allow_all_outbound=False,
+            description="RDS Proxy: reachable from the function tier only",
+        )  # fmt: skip
+        # Kept with a retained database, which cannot exist without its security group.
+        self.security_group.apply_removal_policy(profile.removal_policy)
+        self.owner_secret = self._build_secret("OwnerSecret", OWNER_USERNAME)
+        self.app_secret = self._build_secret("AppSecret", APP_USERNAME)
+        self.instance = self._build_instance(network)
+        self.proxy = self._build_proxy(network)
+        self._acknowledge_findings()
+
+    def _build_secret(self, construct_id: str, username: str) -> secretsmanager.Secret:
+        # Letters and digits only (as in the original): safe in a connection string, a shell
+        # command or the ALTER ROLE literal without any escaping.
+        return secretsmanager.Secret(
+            self,
+            construct_id,
+            description=f"PostgreSQL login of the {username} role",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template=json.dumps({"username": username}),
+                generate_string_key="password",
+                exclude_punctuation=True,
+                include_space=False,
+            ),
+            removal_policy=self._profile.removal_policy,
+        )
+
+    def _build_instance(self, network: Network) -> rds.DatabaseInstance:
+        profile = self._profile
+        return rds.DatabaseInstance(
+            self,
+            "Instance",
+            engine=rds.DatabaseInstanceEngine.postgres(version=ENGINE_VERSION),
+            instance_type=INSTANCE_TYPE,
+            allocated_storage=ALLOCATED_STORAGE_GB,
+            storage_encrypted=True,
+            database_name=DATABASE_NAME,
+            port=PORT,
+            credentials=rds.Credentials.from_secret(self.owner_secret),
+            vpc=network.vpc,
+            vpc_subnets=ISOLATED,
+            security_groups=[self.security_group],
+            publicly_accessible=False,
+            multi_az=profile.multi_az,
+            backup_retention=profile.backup_retention,
+            deletion_protection=profile.deletion_protection,
+            removal_policy=profile.removal_policy,
+        )
+
+    def _build_proxy(self, network: Network) -> rds.DatabaseProxy:
+        return rds.DatabaseProxy(
+            self,
+            "Proxy",
+            # Proxy names are unique per account and region: one per stack, so dev and prod
+            # can share an account.
+            db_proxy_name=f"{Stack.of(self).stack_name}-proxy",
+            proxy_target=rds.ProxyTarget.from_instance(self.instance),
+            secrets=[self.owner_secret, self.app_secret],
+            vpc=network.vpc,
+            vpc_subnets=ISOLATED,
+            security_groups=[self.proxy_security_group],
+            require_tls=True,
+        )
+
+    def allow_client(self, client: ec2.SecurityGroup) -> None:
+        """Let ``client`` reach the proxy (and nothing else of the database tier)."""
+        self.proxy_security_group.add_ingress_rule(client, ec2.Port.tcp(PORT), "from functions")
+        client.add_egress_rule(self.proxy_security_group, ec2.Port.tcp(PORT), "to RDS Proxy")
+
+    def client_environment(self) -> dict[str, str]:
+        """How a client reaches the database: always through the proxy, always over TLS."""
+        return {
+            "DB_ENDPOINT": self.proxy.endpoint,
+            "DB_PORT": str(PORT),
+            "DB_NAME": DATABASE_NAME,
+            "DB_SSLMODE": "require",
+        }
+
+    def _acknowledge_findings(self) -> None:
+        nag.acknowledge(
+            self.instance,
+            "RDS11",
+            "Only the proxy's security group reaches the database; a non-default port "
+            "would hide nothing from it and would diverge from the local PgBouncer setup.",
+        )
+        for secret in (self.owner_secret, self.app_secret):
+            nag.acknowledge(
+                secret,
+                "SMG4",
+                "No automatic rotation: the rotation function would need its own route to "
+                "the database, breaking the proxy-only chain. Rotation is a documented manual "
+                "procedure (docs/deploy.md, 'Rotating the passwords').",
+            )
+        if not self._profile.multi_az:
+            nag.acknowledge(self.instance, "RDS3", "dev profile: single AZ keeps the cost down; "
+                        "prod turns Multi-AZ on.")  # fmt: skip
+        if not self._profile.deletion_protection:
+            nag.acknowledge(self.instance, "RDS10", "dev profile: a throwaway database destroyed "
+                        "with the stack; prod turns deletion protection on.")  # fmt: skip
+        if self._profile.backup_retention.to_days() == 0:
+            nag.acknowledge(self.instance, "RDS13", "dev profile: no backups, the data is the "
+                        "seed migration and can be rebuilt; prod keeps 7 days.")  # fmt: skip

@@ -1,0 +1,102 @@
+"""The function tier: the one factory every Lambda function of the stack is built with.
+
+All functions share the runtime, the architecture, the code asset (handler package plus
+psycopg), the isolated subnets and one security group, so what differs between them is
+only their handler, environment, timeout and grants.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aws_cdk import Duration, triggers
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra import nag
+from infra.bundling import function_code
+from infra.network import ISOLATED, Network
+from infra.profiles import Profile
+
+# psycopg-binary publishes cp314 manylinux aarch64 wheels, so the newest runtime on Graviton
+# (cheaper per GB-second than x86_64).
+RUNTIME = lambda_.Runtime.PYTHON_3_14
+ARCHITECTURE = lambda_.Architecture.ARM_64
+
+_MANAGED_POLICY_REASON = (
+    "AWS-managed {name}: the minimal CloudWatch Logs (and VPC network interface) permissions "
+    "a function in a VPC needs; CDK attaches it and the ENI actions cannot be scoped to a "
+    "resource, so a hand-written copy would be no narrower."
+)
+
+
+class FunctionTier(Construct):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, network: Network, profile: Profile
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._network = network
+        self._profile = profile
+        # Outbound rules are added per destination (proxy, Secrets Manager endpoint).
+        self.security_group = ec2.SecurityGroup(
+            self, "SecurityGroup", vpc=network.vpc, allow_all_outbound=False,
+            description="Lambda functions: reach the RDS Proxy and Secrets Manager only",
+        )  # fmt: skip
+        network.allow_secrets_access(self.security_group)
+        self.code = function_code(RUNTIME, ARCHITECTURE)
+
+    def function(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        handler: str,
+        description: str,
+        environment: Mapping[str, str],
+        timeout: Duration,
+        run_at_deploy_after: Sequence[Construct] | None = None,
+    ) -> lambda_.Function:
+        """A function of the tier; with ``run_at_deploy_after`` it is also invoked at deploy.
+
+        A deploy-time function runs again whenever its handler or code (the asset, which
+        holds the migrations) changes.
+        """
+        log_group = logs.LogGroup(
+            scope,
+            f"{construct_id}Logs",
+            retention=self._profile.log_retention,
+            removal_policy=self._profile.removal_policy,
+        )
+        props: dict[str, Any] = {
+            "runtime": RUNTIME,
+            "architecture": ARCHITECTURE,
+            "code": self.code,
+            "handler": handler,
+            "description": description,
+            "environment": dict(environment),
+            "timeout": timeout,
+            "vpc": self._network.vpc,
+            "vpc_subnets": ISOLATED,
+            "security_groups": [self.security_group],
+            "log_group": log_group,
+        }
+        if run_at_deploy_after is None:
+            fn = lambda_.Function(scope, construct_id, **props)
+        else:
+            fn = triggers.TriggerFunction(
+                scope,
+                construct_id,
+                execute_after=list(run_at_deploy_after),
+                execute_on_handler_change=True,
+                **props,
+            )
+        for name in ("AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole"):
+            nag.acknowledge(
+                fn,
+                f"IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/{name}]",
+                _MANAGED_POLICY_REASON.format(name=name),
+            )
+        return fn

@@ -1,0 +1,43 @@
+"""Migrations at deploy: the same runner as the local stack, invoked by a CDK trigger.
+
+The runner connects through the proxy as the owner (so the security-group chain holds:
+nothing but the proxy reaches the database), applies the pending migrations and creates or
+updates the application role with the password from the application secret.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from constructs import Construct
+
+from infra.database import Database
+from infra.functions import FunctionTier
+
+HANDLER = "pokedex.migrate_handler.handler"
+# Room for the seed data and for the proxy's first connection to a brand-new instance;
+# well under the trigger provider's 15-minute limit.
+TIMEOUT = Duration.minutes(5)
+
+
+class Migrations(Construct):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, tier: FunctionTier, database: Database
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.function = tier.function(
+            self,
+            "Runner",
+            handler=HANDLER,
+            description="Applies src/pokedex/migrations through RDS Proxy at deploy time",
+            environment={
+                **database.client_environment(),
+                "SECRET": database.owner_secret.secret_arn,
+                "APP_SECRET": database.app_secret.secret_arn,
+            },
+            timeout=TIMEOUT,
+            # The proxy's target group is a child of the proxy construct, so this waits for
+            # the target registration too.
+            run_at_deploy_after=[database.instance, database.proxy],
+        )
+        database.owner_secret.grant_read(self.function)
+        database.app_secret.grant_read(self.function)

@@ -1,0 +1,132 @@
+"""Alarms on what breaks first when the function tier scales out.
+
+Proxy metrics are RDS Proxy's CloudWatch metrics (namespace AWS/RDS, dimension ProxyName;
+each proxy node publishes its own datapoints, so counts are summed across nodes):
+the pool's size, the time clients wait to borrow a connection (a wait that reaches
+ConnectionBorrowTimeout, 120 s by default, fails the client) and pinned sessions (a pinned
+client holds one database connection for its whole session, defeating the pool).
+Alarms notify one SNS topic; subscribe to it after deploying (docs/deploy.md).
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_rds as rds
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+PERIOD = Duration.minutes(1)
+# db.t3.micro's max_connections is LEAST(DBInstanceClassMemory/9531392, 5000), about 80 to
+# 112; the proxy may use them all (MaxConnectionsPercent 100). 70 leaves warning room.
+DATABASE_CONNECTIONS = 70
+# A borrow that waits a full second already costs the API caller more than the query does.
+BORROW_LATENCY_MICROSECONDS = 1_000_000
+
+
+class Monitoring(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        proxy: rds.DatabaseProxy,
+        function: lambda_.IFunction,
+        http_api: apigwv2.HttpApi,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        # The AWS-managed SNS key: encrypted at rest without a customer key's monthly fee.
+        self.topic = sns.Topic(
+            self,
+            "Alarms",
+            enforce_ssl=True,
+            master_key=kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns"),
+        )
+        self._proxy_name = proxy.db_proxy_name
+        self._build_proxy_alarms()
+        self._build_function_alarms(function)
+        self._build_api_alarms(http_api)
+
+    def _proxy_metric(self, name: str, statistic: str) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace="AWS/RDS",
+            metric_name=name,
+            dimensions_map={"ProxyName": self._proxy_name},
+            statistic=statistic,
+            period=PERIOD,
+        )
+
+    def _alarm(
+        self,
+        construct_id: str,
+        metric: cloudwatch.IMetric,
+        threshold: float,
+        description: str,
+        datapoints: int = 3,
+    ) -> cloudwatch.Alarm:
+        alarm = cloudwatch.Alarm(
+            self,
+            construct_id,
+            metric=metric,
+            threshold=threshold,
+            evaluation_periods=datapoints,
+            datapoints_to_alarm=datapoints,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description=description,
+        )
+        alarm.add_alarm_action(actions.SnsAction(self.topic))
+        return alarm
+
+    def _build_proxy_alarms(self) -> None:
+        self._alarm(
+            "ProxyConnections",
+            self._proxy_metric("DatabaseConnections", "Sum"),
+            DATABASE_CONNECTIONS,
+            "RDS Proxy holds most of the connections db.t3.micro accepts: clients are "
+            "about to queue for a connection.",
+        )
+        self._alarm(
+            "ProxyBorrowLatency",
+            self._proxy_metric("DatabaseConnectionsBorrowLatency", "Maximum"),
+            BORROW_LATENCY_MICROSECONDS,
+            "Clients wait over 1 s to borrow a database connection; at the borrow timeout "
+            "(120 s) they fail.",
+        )
+        self._alarm(
+            "ProxyPinnedSessions",
+            self._proxy_metric("DatabaseConnectionsCurrentlySessionPinned", "Sum"),
+            1,
+            "Sessions are pinned to database connections (SET, PREPARE, temp tables, "
+            "advisory locks...): the proxy cannot multiplex them.",
+            datapoints=5,  # the deploy-time migration may pin briefly
+        )
+
+    def _build_function_alarms(self, function: lambda_.IFunction) -> None:
+        self._alarm(
+            "FunctionErrors",
+            function.metric_errors(period=PERIOD, statistic="Sum"),
+            1,
+            "The API function raised or timed out (the caller got a 500 or 503).",
+            datapoints=1,
+        )
+        self._alarm(
+            "FunctionThrottles",
+            function.metric_throttles(period=PERIOD, statistic="Sum"),
+            1,
+            "Invocations were throttled (concurrency limit): callers got a 500.",
+            datapoints=1,
+        )
+
+    def _build_api_alarms(self, http_api: apigwv2.HttpApi) -> None:
+        self._alarm(
+            "Api5xx",
+            http_api.metric_server_error(period=PERIOD, statistic="Sum"),
+            1,
+            "The HTTP API answered 5xx.",
+            datapoints=1,
+        )

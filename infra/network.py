@@ -1,0 +1,74 @@
+"""The network: a /27 VPC with two isolated /28 subnets and no route to the internet.
+
+Nothing in the stack talks to the internet. The one AWS API the functions need (Secrets
+Manager) is reached through an interface endpoint, so no NAT gateway is paid for.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra.profiles import Profile
+
+VPC_CIDR = "10.0.0.0/27"
+SUBNET_MASK = 28
+AZ_COUNT = 2  # RDS subnet groups and RDS Proxy both require two AZs
+ISOLATED = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+
+
+class Network(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, profile: Profile) -> None:
+        super().__init__(scope, construct_id)
+        self.vpc = ec2.Vpc(
+            self,
+            "Vpc",
+            ip_addresses=ec2.IpAddresses.cidr(VPC_CIDR),
+            max_azs=AZ_COUNT,
+            nat_gateways=0,
+            subnet_configuration=[
+                ec2.SubnetConfiguration(
+                    name="isolated",
+                    subnet_type=ec2.SubnetType.PRIVATE_ISOLATED,
+                    cidr_mask=SUBNET_MASK,
+                )
+            ],
+            # Same as the default (true), stated because the endpoint's private DNS needs it.
+            enable_dns_hostnames=True,
+            enable_dns_support=True,
+        )
+        # The database lives in these subnets: when it is retained (prod), they and the VPC
+        # must outlive the stack too, or deleting the stack fails on resources in use.
+        for resource in (self.vpc, *self.vpc.isolated_subnets):
+            resource.apply_removal_policy(profile.removal_policy)
+        self._build_flow_logs(profile)
+        self.secrets_endpoint = self._build_secrets_endpoint()
+
+    def _build_flow_logs(self, profile: Profile) -> None:
+        log_group = logs.LogGroup(
+            self,
+            "FlowLogs",
+            retention=profile.log_retention,
+            removal_policy=profile.removal_policy,
+        )
+        self.vpc.add_flow_log(
+            "FlowLog",
+            destination=ec2.FlowLogDestination.to_cloud_watch_logs(log_group),
+            traffic_type=ec2.FlowLogTrafficType.ALL,
+        )
+
+    def _build_secrets_endpoint(self) -> ec2.InterfaceVpcEndpoint:
+        # open=False: callers are let in one security group at a time (allow_from), not
+        # the whole VPC CIDR.
+        return self.vpc.add_interface_endpoint(
+            "SecretsManager",
+            service=ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+            subnets=ISOLATED,
+            private_dns_enabled=True,
+            open=False,
+        )
+
+    def allow_secrets_access(self, peer: ec2.IConnectable) -> None:
+        """Let ``peer`` reach Secrets Manager (HTTPS to the endpoint)."""
+        self.secrets_endpoint.connections.allow_default_port_from(peer)

@@ -1,0 +1,55 @@
+"""Deployment profiles: what differs between a cheap dev stack and a production one.
+
+Everything not listed here is the same in both profiles (encryption, logs, alarms, the
+network and the security-group chain), so a dev deployment exercises production's shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_logs as logs
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    multi_az: bool
+    backup_retention: Duration
+    deletion_protection: bool
+    removal_policy: RemovalPolicy
+    log_retention: logs.RetentionDays
+
+
+PROFILES: dict[str, Profile] = {
+    # The original's settings: one AZ, no backups, everything goes away with the stack.
+    "dev": Profile(
+        name="dev",
+        multi_az=False,
+        backup_retention=Duration.days(0),
+        deletion_protection=False,
+        removal_policy=RemovalPolicy.DESTROY,
+        log_retention=logs.RetentionDays.ONE_WEEK,
+    ),
+    "prod": Profile(
+        name="prod",
+        multi_az=True,
+        backup_retention=Duration.days(7),
+        deletion_protection=True,
+        removal_policy=RemovalPolicy.RETAIN,
+        log_retention=logs.RetentionDays.THREE_MONTHS,
+    ),
+}
+
+DEFAULT_PROFILE = "dev"
+
+
+def profile_named(name: object) -> Profile:
+    """The profile called ``name``; a clear error naming the bad value otherwise."""
+    if name is None:
+        name = DEFAULT_PROFILE
+    if not isinstance(name, str) or name not in PROFILES:
+        choices = ", ".join(sorted(PROFILES))
+        raise ValueError(f"unknown profile {name!r}: choose one of {choices} (-c profile=...)")
+    return PROFILES[name]

@@ -1,0 +1,70 @@
+"""The Proxied Pokédex stack: one construct per capability, wired together here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Aspects, CfnOutput, Stack
+from constructs import Construct
+
+from infra.api import Api
+from infra.database import Database
+from infra.depends_on import DropOwnRoleDependsOn
+from infra.functions import FunctionTier
+from infra.migrations import Migrations
+from infra.monitoring import Monitoring
+from infra.network import Network
+from infra.profiles import Profile
+
+
+class PokedexStack(Stack):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, profile: Profile, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.profile = profile
+        self.network = self._build_network()
+        self.database = self._build_database()
+        self.function_tier = self._build_function_tier()
+        self.api = self._build_api()
+        self.migrations = self._build_migrations()
+        self.monitoring = self._build_monitoring()
+        self._build_outputs()
+        Aspects.of(self).add(DropOwnRoleDependsOn())
+
+    def _build_network(self) -> Network:
+        return Network(self, "Network", profile=self.profile)
+
+    def _build_database(self) -> Database:
+        database = Database(self, "Database", network=self.network, profile=self.profile)
+        # Harmless if RDS Proxy reads its secrets over AWS's own network, needed if it does
+        # so from its network interfaces in these subnets.
+        self.network.allow_secrets_access(database.proxy_security_group)
+        return database
+
+    def _build_function_tier(self) -> FunctionTier:
+        tier = FunctionTier(self, "Functions", network=self.network, profile=self.profile)
+        self.database.allow_client(tier.security_group)
+        return tier
+
+    def _build_api(self) -> Api:
+        return Api(
+            self, "Api", tier=self.function_tier, database=self.database, profile=self.profile
+        )
+
+    def _build_migrations(self) -> Migrations:
+        return Migrations(self, "Migrations", tier=self.function_tier, database=self.database)
+
+    def _build_monitoring(self) -> Monitoring:
+        return Monitoring(
+            self,
+            "Monitoring",
+            proxy=self.database.proxy,
+            function=self.api.function,
+            http_api=self.api.http_api,
+        )
+
+    def _build_outputs(self) -> None:
+        CfnOutput(self, "APIEndpoint", value=self.api.url, description="Base URL of the API")
+        CfnOutput(self, "AlarmTopic", value=self.monitoring.topic.topic_arn,
+                  description="Subscribe to receive the alarms")  # fmt: skip
