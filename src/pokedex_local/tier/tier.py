@@ -148,6 +148,7 @@ class LocalTier:
             "max_connections": self.max_connections,
             "max_connections_percent": self.max_connections_percent,
             "data_dir": str(self.data_dir),
+            "logs_dir": str(self._home / "logs"),
         }
 
     # -- start-up steps ---------------------------------------------------------------------

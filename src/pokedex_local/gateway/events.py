@@ -1,0 +1,130 @@
+"""The payload format 2.0 event for one HTTP request, as HTTP API builds it."""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+# HTTP API passes these bodies as text and base64-encodes everything else (including,
+# as AWS does, form posts and requests without a content type).
+_TEXT_TYPES = ("application/json", "application/xml", "application/javascript")
+_TEXT_SUFFIXES = ("+json", "+xml")
+
+ACCOUNT_ID = "000000000000"
+API_ID = "pokedexlcl"
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """What the gateway saw, independent of the web framework."""
+
+    method: str
+    raw_path: str
+    raw_query: str
+    headers: Iterable[tuple[str, str]]
+    body: bytes
+    source_ip: str
+    protocol: str = "HTTP/1.1"
+
+
+def new_request_id() -> str:
+    """An id shaped like HTTP API's (e.g. "JKJaXmPLvHcESHA=")."""
+    return base64.b64encode(os.urandom(11)).decode()
+
+
+def build_event(
+    request: HttpRequest,
+    route_key: str,
+    path_parameters: dict[str, str],
+    request_id: str,
+    now: float | None = None,
+) -> dict[str, Any]:
+    now = time.time() if now is None else now
+    headers, cookies = _headers(request)
+    host = headers.get("host", "localhost")
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": request.raw_path,
+        "rawQueryString": request.raw_query,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    event["headers"] = headers
+    query = _query(request.raw_query)
+    if query:
+        event["queryStringParameters"] = query
+    event["requestContext"] = {
+        "accountId": ACCOUNT_ID,
+        "apiId": API_ID,
+        "domainName": host,
+        "domainPrefix": host.rsplit(":", 1)[0].split(".")[0],
+        "http": {
+            "method": request.method,
+            "path": request.raw_path,
+            "protocol": request.protocol,
+            "sourceIp": request.source_ip,
+            "userAgent": headers.get("user-agent", ""),
+        },
+        "requestId": request_id,
+        "routeKey": route_key,
+        "stage": "$default",
+        "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+        "timeEpoch": int(now * 1000),
+    }
+    if path_parameters:
+        event["pathParameters"] = path_parameters
+    if request.body:
+        if _is_text(headers.get("content-type", "")):
+            try:
+                event["body"] = request.body.decode()
+                event["isBase64Encoded"] = False
+                return event
+            except UnicodeDecodeError:
+                pass  # declared text but is not: pass it intact
+        event["body"] = base64.b64encode(request.body).decode()
+        event["isBase64Encoded"] = True
+    else:
+        event["isBase64Encoded"] = False
+    return event
+
+
+def _headers(request: HttpRequest) -> tuple[dict[str, str], list[str]]:
+    headers: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in request.headers:
+        key = name.lower()
+        if key == "cookie":
+            # Cookies move to their own list; HTTP API drops the header.
+            cookies.extend(part for part in value.split("; ") if part)
+            continue
+        headers[key] = f"{headers[key]},{value}" if key in headers else value
+    # What HTTP API adds on the way in.
+    headers.setdefault("x-forwarded-for", request.source_ip)
+    headers.setdefault("x-forwarded-proto", "http")
+    host = headers.get("host", "")
+    if ":" in host:
+        headers.setdefault("x-forwarded-port", host.rsplit(":", 1)[1])
+    headers.setdefault("x-amzn-trace-id", f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()}")
+    return headers, cookies
+
+
+def _query(raw_query: str) -> dict[str, str]:
+    query: dict[str, str] = {}
+    for key, value in parse_qsl(raw_query, keep_blank_values=True):
+        query[key] = f"{query[key]},{value}" if key in query else value
+    return query
+
+
+def _is_text(content_type: str) -> bool:
+    media_type = content_type.split(";")[0].strip().lower()
+    return (
+        media_type.startswith("text/")
+        or media_type in _TEXT_TYPES
+        or media_type.endswith(_TEXT_SUFFIXES)
+    )

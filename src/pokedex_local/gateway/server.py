@@ -1,0 +1,130 @@
+"""The aiohttp server: route, build the event, invoke, map the answer; plus the admin API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+
+from aiohttp import web
+from multidict import CIMultiDict
+
+from pokedex_local.gateway import events, responses
+from pokedex_local.gateway.routing import RESERVED_PREFIX, Router
+from pokedex_local.lambda_env.environment import Outcome
+from pokedex_local.lambda_env.pool import EnvironmentPool, Throttled
+from pokedex_local.lambda_env.zygote_client import SpawnError
+
+logger = logging.getLogger(__name__)
+
+ADMIN_PATH = RESERVED_PREFIX + "/environments"
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    host: str = "127.0.0.1"
+    port: int = 3000
+    # Fixed at 30 s on AWS; settable here so tests need not wait that long.
+    integration_timeout_s: float = 30.0
+    # HTTP API's payload limit, and Lambda's synchronous invoke limit on the event.
+    max_request_bytes: int = 10 * 1024 * 1024
+    max_event_bytes: int = 6 * 1024 * 1024
+
+
+class Gateway:
+    def __init__(self, config: GatewayConfig, router: Router, pool: EnvironmentPool) -> None:
+        self.config = config
+        self._router = router
+        self._pool = pool
+        self._runner: web.AppRunner | None = None
+        # Invocations outlive a 503 (as on AWS the function keeps running): keep them here.
+        self._inflight: set[asyncio.Task[Outcome]] = set()
+        self.url = ""
+
+    async def start(self) -> str:
+        app = web.Application(client_max_size=self.config.max_request_bytes)
+        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.config.host, self.config.port, backlog=4096)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+        for task in self._inflight:
+            task.cancel()
+        await asyncio.gather(*self._inflight, return_exceptions=True)
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        request_id = events.new_request_id()
+        if request.path.startswith(RESERVED_PREFIX + "/"):
+            answer = self._admin(request)
+        else:
+            answer = await self._api(request, request_id)
+        headers = CIMultiDict(answer.headers)
+        headers["apigw-requestid"] = request_id
+        return web.Response(status=answer.status, headers=headers, body=answer.body)
+
+    def _admin(self, request: web.Request) -> responses.HttpResponse:
+        if request.path != ADMIN_PATH or request.method != "GET":
+            return responses.gateway_error(404)
+        body = json.dumps(self._pool.summary(), indent=2).encode()
+        return responses.HttpResponse(200, [("content-type", "application/json")], body)
+
+    async def _api(self, request: web.Request, request_id: str) -> responses.HttpResponse:
+        raw_path, _, raw_query = request.raw_path.partition("?")
+        match = self._router.match(request.method, raw_path)
+        if match is None:
+            return responses.gateway_error(404)
+        if (request.content_length or 0) > self.config.max_request_bytes:
+            return responses.gateway_error(413)
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return responses.gateway_error(413)
+        http_request = events.HttpRequest(
+            method=request.method,
+            raw_path=raw_path,
+            raw_query=raw_query,
+            headers=request.headers.items(),
+            body=body,
+            source_ip=request.remote or "127.0.0.1",
+            protocol=f"HTTP/{request.version.major}.{request.version.minor}",
+        )
+        event = events.build_event(http_request, match.route_key, match.path_parameters, request_id)
+        payload = json.dumps(event, separators=(",", ":")).encode()
+        if len(payload) > self.config.max_event_bytes:
+            return responses.gateway_error(413)
+        return await self._invoke(request_id, payload)
+
+    async def _invoke(self, request_id: str, payload: bytes) -> responses.HttpResponse:
+        # Lambda's request id is a UUID of its own, distinct from the gateway's.
+        lambda_request_id = str(uuid.uuid4())
+        task = asyncio.ensure_future(self._pool.invoke(lambda_request_id, payload))
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+        task.add_done_callback(_forget)
+        try:
+            outcome = await asyncio.wait_for(
+                asyncio.shield(task), self.config.integration_timeout_s
+            )
+        except TimeoutError:
+            logger.error("integration timeout for %s (Lambda %s)", request_id, lambda_request_id)
+            return responses.gateway_error(503)
+        except (Throttled, SpawnError):
+            return responses.gateway_error(500)
+        if not outcome.ok:
+            return responses.gateway_error(500)
+        return responses.from_payload(outcome.payload)
+
+
+def _forget(task: asyncio.Task[Outcome]) -> None:
+    # Retrieve the outcome of an invocation nobody waits for any more (after a 503).
+    if not task.cancelled():
+        task.exception()

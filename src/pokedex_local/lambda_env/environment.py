@@ -1,0 +1,148 @@
+"""The gateway's handle on one execution environment, and one invocation's lifecycle.
+
+An invocation: START, the event down the wire, on a cold environment the init phase (the
+handler module's import, 10 s limit), the handler's run (the function timeout), then END
+and REPORT. A timeout, an init error or a crash leaves the environment unusable: it is
+killed here and the pool drops it, so the next invocation gets a fresh one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from pokedex_local.lambda_env import logs, protocol
+from pokedex_local.lambda_env.config import FunctionConfig
+from pokedex_local.lambda_env.zygote_client import Channel, kill, read_frame
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """``kind``: ok, error (the function raised), timeout, crash, init_error."""
+
+    kind: str
+    payload: bytes = b""
+
+    @property
+    def ok(self) -> bool:
+        return self.kind == "ok"
+
+
+class InitTimeout(Exception):
+    pass
+
+
+class Environment:
+    def __init__(self, env_id: str, log_stream: str, channel: Channel) -> None:
+        self.env_id = env_id
+        self.log_stream = log_stream
+        self.pid = channel.pid
+        self._reader = channel.reader
+        self._writer = channel.writer
+        self.initialised = False
+        self.dead = False
+        self.invocations = 0
+        self.created = time.monotonic()
+        self.last_used = self.created
+
+    @property
+    def usable(self) -> bool:
+        return not (self.dead or self._reader.at_eof() or self._writer.is_closing())
+
+    def discard(self) -> None:
+        self.dead = True
+        kill(self.pid)
+        self._writer.close()
+
+    async def invoke(self, config: FunctionConfig, request_id: str, event: bytes) -> Outcome:
+        self.invocations += 1
+        logs.start(request_id)
+        started = time.perf_counter()
+        init_ms: float | None = None
+        phase = "init" if not self.initialised else "invoke"
+        try:
+            self._writer.write(
+                protocol.encode(
+                    {"t": "invoke", "id": request_id, "timeout_ms": int(config.timeout_s * 1000)},
+                    event,
+                )
+            )
+            await self._writer.drain()
+            if phase == "init":
+                header, payload = await self._init_phase(config.init_timeout_s)
+                if header["t"] == "error":
+                    elapsed = (time.perf_counter() - started) * 1000
+                    logs.init_report(elapsed, "error", json.loads(payload).get("errorType"))
+                    return self._finish(request_id, "init_error", payload, config, started, None)
+                init_ms = float(header["ms"])
+                self.initialised = True
+                phase = "invoke"
+                started = time.perf_counter()
+            header, payload = await asyncio.wait_for(read_frame(self._reader), config.timeout_s)
+        except InitTimeout:
+            logs.init_report(config.init_timeout_s * 1000, "timeout", None)
+            return self._finish(request_id, "init_error", _error("Init timed out"), config, started)
+        except TimeoutError:
+            logs.platform(request_id, f"Task timed out after {config.timeout_s:.2f} seconds")
+            payload = _error("Task timed out")
+            return self._finish(request_id, "timeout", payload, config, started, init_ms)
+        except (asyncio.IncompleteReadError, ConnectionError, protocol.ProtocolError):
+            logs.platform(request_id, "Error: Runtime exited without providing a reason")
+            payload = _error("Runtime exited", "Runtime.ExitError")
+            return self._finish(request_id, "crash", payload, config, started, init_ms)
+        kind = "ok" if header.get("ok") else "error"
+        logs.finish(
+            request_id, float(header["ms"]), config.memory_mb, int(header["mem_mb"]), init_ms
+        )
+        return Outcome(kind, payload)
+
+    def _finish(
+        self,
+        request_id: str,
+        kind: str,
+        payload: bytes,
+        config: FunctionConfig,
+        started: float,
+        init_ms: float | None = None,
+    ) -> Outcome:
+        """End an invocation that broke the environment."""
+        self.discard()
+        duration = (time.perf_counter() - started) * 1000
+        logs.finish(request_id, duration, config.memory_mb, 0, init_ms)
+        return Outcome(kind, payload)
+
+    async def _init_phase(self, limit_s: float) -> tuple[dict[str, Any], bytes]:
+        """Wait for the end of init; the limit excludes time spent waiting for a CPU.
+
+        On Lambda each environment has its own CPU share; here a thousand cold starts
+        queue for two cores, so wall time would time out inits that are fine. The
+        scheduler's per-process run-queue wait (/proc/<pid>/schedstat) is subtracted.
+        """
+        started = time.monotonic()
+        queued_at_start = _runqueue_wait_s(self.pid)
+        reading = asyncio.ensure_future(read_frame(self._reader))
+        try:
+            while True:
+                done, _ = await asyncio.wait({reading}, timeout=0.25)
+                if done:
+                    return reading.result()
+                queued = _runqueue_wait_s(self.pid) - queued_at_start
+                if time.monotonic() - started - queued > limit_s:
+                    raise InitTimeout
+        finally:
+            reading.cancel()
+
+
+def _runqueue_wait_s(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/schedstat") as stats:
+            return int(stats.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _error(message: str, error_type: str = "Sandbox.Timedout") -> bytes:
+    return json.dumps({"errorMessage": message, "errorType": error_type}).encode()

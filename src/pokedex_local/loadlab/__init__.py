@@ -1,0 +1,1 @@
+"""The load lab: drive the local stack through PgBouncer and directly, and measure both."""

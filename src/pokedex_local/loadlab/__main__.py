@@ -1,0 +1,5 @@
+import sys
+
+from pokedex_local.loadlab.cli import main
+
+sys.exit(main())

@@ -1,0 +1,159 @@
+"""`make load`: ramp concurrency through PgBouncer and directly, and record what happens.
+
+uv run python -m pokedex_local.loadlab                  # the full lab, both modes
+uv run python -m pokedex_local.loadlab --stack .local/stack.json   # the running `make run`
+uv run python -m pokedex_local.loadlab --smoke          # a few seconds, small concurrency
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from pokedex_local.loadlab import references, report
+from pokedex_local.loadlab.driver import parse_mix
+from pokedex_local.loadlab.stack import Stack, StackError, attach, start
+from pokedex_local.loadlab.steps import run_steps
+
+ROOT = Path(__file__).resolve().parents[3]
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python -m pokedex_local.loadlab", description=__doc__.splitlines()[0]
+    )
+    p.add_argument(
+        "--steps",
+        default="10,50,100,200,500,1000",
+        help="concurrent clients per step, comma-separated [%(default)s]",
+    )
+    p.add_argument(
+        "--step-seconds",
+        type=float,
+        default=15.0,
+        help="how long each step drives load [%(default)s]",
+    )
+    p.add_argument(
+        "--modes",
+        default="proxy,direct",
+        help="connection modes to run, in order: proxy, direct [%(default)s]",
+    )
+    p.add_argument(
+        "--mix",
+        default="get=0.85,list=0.05,absent=0.05,invalid=0.05",
+        help="weights of the routes: get, list, absent, invalid [%(default)s]",
+    )
+    p.add_argument(
+        "--stack",
+        type=Path,
+        help="use the running stack described by this stack.json instead of starting one",
+    )
+    p.add_argument(
+        "--state-dir",
+        type=Path,
+        default=ROOT / ".local" / "loadlab",
+        help="where started stacks keep their state [%(default)s]",
+    )
+    p.add_argument(
+        "--reference-clients",
+        type=int,
+        default=100,
+        help="clients for the references: pgbench, GET /poke_info/{n} only, no-op gateway",
+    )
+    p.add_argument("--reference-seconds", type=float, default=10.0)
+    p.add_argument("--no-references", action="store_true", help="skip the reference runs")
+    p.add_argument("--output", type=Path, default=RESULTS / "load.json")
+    p.add_argument("--chart", type=Path, default=RESULTS / "load.png")
+    p.add_argument(
+        "--smoke",
+        action="store_true",
+        help="a short run: steps 2,5 for 2 s each, references for 2 s",
+    )
+    args = p.parse_args(argv)  # fmt: skip
+    if args.smoke:
+        args.steps, args.step_seconds = "2,5", 2.0
+        args.reference_clients, args.reference_seconds = 5, 2.0
+    try:
+        args.step_list = [int(s) for s in args.steps.split(",")]
+    except ValueError:
+        p.error(f"--steps must be whole numbers separated by commas, got {args.steps!r}")
+    if any(s < 1 or s > 5000 for s in args.step_list):
+        p.error("--steps values must be between 1 and 5000")
+    args.mode_list = [m.strip() for m in args.modes.split(",")]
+    if any(m not in ("proxy", "direct") for m in args.mode_list):
+        p.error(f"--modes takes proxy and/or direct, got {args.modes!r}")
+    if not 0.5 <= args.step_seconds <= 600:
+        p.error("--step-seconds must be between 0.5 and 600")
+    try:
+        args.mix_weights = parse_mix(args.mix)
+    except ValueError as exc:
+        p.error(str(exc))
+    return args
+
+
+def run_mode(
+    stack: Stack, args: argparse.Namespace, console: Console, results: dict[str, Any]
+) -> None:
+    limits = results["limits"]
+    limits.setdefault("max_connections", stack.description.get("max_connections"))
+    limits.setdefault("pool_size", stack.description.get("pool_size"))
+    console.rule(f"{stack.mode}: {stack.api_url}")
+    results["steps"] += run_steps(
+        stack, args.step_list, args.step_seconds, args.mix_weights, console
+    )
+    if stack.mode == "proxy" and not args.no_references:
+        results["references"].update(
+            references.database_and_api(
+                stack, args.reference_clients, args.reference_seconds, console
+            )
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    console = Console()
+    results: dict[str, Any] = {
+        "title": "Proxied Pokédex load lab: through PgBouncer against direct",
+        "command": "python -m pokedex_local.loadlab " + " ".join(argv or sys.argv[1:]),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "config": {
+            "steps": args.step_list,
+            "step_seconds": args.step_seconds,
+            "mix": args.mix_weights,
+        },
+        "limits": {},
+        "steps": [],
+        "references": {},
+    }  # fmt: skip
+    try:
+        if args.stack:
+            run_mode(attach(args.stack), args, console, results)
+        else:
+            for mode in args.mode_list:
+                stack = start(mode, args.state_dir / mode)
+                try:
+                    run_mode(stack, args, console, results)
+                finally:
+                    stack.stop()
+        if not args.no_references:
+            results["references"]["noop_gateway"] = references.noop_gateway(
+                args.reference_clients, args.reference_seconds, console
+            )
+    except StackError as exc:
+        console.print(f"[red]load lab: {exc}[/red]")
+        return 2
+    results["verdicts"] = references.verdicts(results)
+    report.write_json(args.output, results)
+    report.write_chart(args.chart, results)
+    report.print_summary(console, results)
+    console.print(f"wrote {args.output} and {args.chart}")
+    return 0

@@ -1,0 +1,146 @@
+"""Closed-loop HTTP load: N clients, each sending its next request when the last one ends.
+
+Each request is drawn from a weighted mix of routes. A response counts as served when its
+status is the one the route should answer (an absent Pokémon's 404 is a correct answer);
+anything else is an error, filed by kind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import aiohttp
+
+
+@dataclass(frozen=True)
+class RouteKind:
+    name: str
+    expected_status: int
+
+    def path(self, rng: random.Random) -> str:
+        if self.name == "list":
+            return "/poke_info"
+        if self.name == "get":
+            return f"/poke_info/{rng.randint(1, 1025)}"
+        if self.name == "absent":
+            return f"/poke_info/{rng.randint(2000, 9999)}"
+        return "/poke_info/not-a-number"
+
+
+KINDS = {
+    "list": RouteKind("list", 200),
+    "get": RouteKind("get", 200),
+    "absent": RouteKind("absent", 404),
+    "invalid": RouteKind("invalid", 400),
+}
+
+
+def parse_mix(text: str) -> dict[str, float]:
+    """'get=0.85,list=0.05,absent=0.05,invalid=0.05' → weights; names the bad part."""
+    mix: dict[str, float] = {}
+    for part in text.split(","):
+        name, _, weight = part.partition("=")
+        name = name.strip()
+        if name not in KINDS:
+            raise ValueError(f"unknown route kind {name!r} in --mix (known: {', '.join(KINDS)})")
+        try:
+            mix[name] = float(weight)
+        except ValueError:
+            raise ValueError(f"weight of {name!r} in --mix is not a number: {weight!r}") from None
+        if mix[name] < 0:
+            raise ValueError(f"weight of {name!r} in --mix is negative")
+    if sum(mix.values()) <= 0:
+        raise ValueError("--mix needs at least one positive weight")
+    return mix
+
+
+@dataclass
+class LoadResult:
+    concurrency: int
+    wall_s: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def served(self) -> int:
+        return len(self.latencies_ms)
+
+    @property
+    def failed(self) -> int:
+        return sum(self.errors.values())
+
+
+def _error_kind(status: int, body: bytes) -> str:
+    text = body[:300].decode("utf-8", "replace").lower()
+    if "too many clients" in text:
+        return "too many clients"
+    return f"http {status}"
+
+
+async def run_load(
+    base_url: str,
+    concurrency: int,
+    duration_s: float,
+    mix: dict[str, float],
+    *,
+    seed: int = 1,
+    request_timeout_s: float = 35.0,
+    on_tick: Callable[[LoadResult, float], None] | None = None,
+) -> LoadResult:
+    """Drive ``concurrency`` clients for ``duration_s``; in-flight requests are awaited."""
+    result = LoadResult(concurrency)
+    kinds = [KINDS[name] for name in mix]
+    weights = list(mix.values())
+    connector = aiohttp.TCPConnector(limit=0, force_close=False)
+    timeout = aiohttp.ClientTimeout(total=request_timeout_s)
+    started = time.monotonic()
+    deadline = started + duration_s
+
+    async def client(index: int, session: aiohttp.ClientSession) -> None:
+        rng = random.Random(seed * 100_003 + index)
+        while time.monotonic() < deadline:
+            kind = rng.choices(kinds, weights)[0]
+            sent = time.perf_counter()
+            try:
+                async with session.get(base_url + kind.path(rng)) as response:
+                    body = await response.read()
+                    status = response.status
+            except TimeoutError:
+                result.errors["client timeout"] += 1
+                continue
+            except aiohttp.ClientError as exc:
+                result.errors[f"connection: {type(exc).__name__}"] += 1
+                await asyncio.sleep(0.05)  # don't spin on a refused connection
+                continue
+            if status == kind.expected_status:
+                result.latencies_ms.append((time.perf_counter() - sent) * 1000)
+            else:
+                result.errors[_error_kind(status, body)] += 1
+
+    async def ticker() -> None:
+        while on_tick is not None:
+            on_tick(result, time.monotonic() - started)
+            await asyncio.sleep(0.5)
+
+    ticking = asyncio.create_task(ticker())
+    try:
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+            await asyncio.gather(*(client(i, session) for i in range(concurrency)))
+    finally:
+        ticking.cancel()
+    result.wall_s = time.monotonic() - started
+    return result
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """The q-th percentile (0-100) by nearest rank; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank]

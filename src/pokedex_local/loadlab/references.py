@@ -1,0 +1,151 @@
+"""The physical references the lab measures beside its steps, and its verdicts.
+
+- pgbench through PgBouncer on the API's own query: the ceiling of the database tier.
+- GET /poke_info/{n} alone through the whole stack at the same client count: what the
+  target ratio (at least 20% of pgbench) compares against.
+- the gateway with a no-op function: the ceiling of the HTTP tier and environments.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+from rich.console import Console
+
+from pokedex_local.loadlab.driver import LoadResult, percentile, run_load
+from pokedex_local.loadlab.pgbench import run_pgbench
+from pokedex_local.loadlab.stack import Stack, StackError
+
+GET_ONLY = {"get": 1.0}
+TARGET_RATIO = 0.20
+
+
+def _summary(result: LoadResult) -> dict[str, Any]:
+    return {
+        "clients": result.concurrency,
+        "seconds": round(result.wall_s, 2),
+        "served": result.served,
+        "failed": result.failed,
+        "errors": dict(result.errors),
+        "throughput_rps": result.served / result.wall_s if result.wall_s else 0.0,
+        "p50_ms": percentile(result.latencies_ms, 50),
+        "p99_ms": percentile(result.latencies_ms, 99),
+    }
+
+
+def _app_password(stack: Stack) -> str:
+    d = stack.description
+    client = boto3.client(
+        "secretsmanager",
+        endpoint_url=d["secrets_endpoint"],
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    secret = json.loads(client.get_secret_value(SecretId=d["app_secret_name"])["SecretString"])
+    return str(secret["password"])
+
+
+def database_and_api(
+    stack: Stack, clients: int, seconds: float, console: Console
+) -> dict[str, Any]:
+    console.print(f"reference: GET /poke_info/{{n}} only, {clients} clients, {seconds:.0f} s")
+    api = _summary(asyncio.run(run_load(stack.api_url, clients, seconds, GET_ONLY)))
+    console.print(f"reference: pgbench through PgBouncer, {clients} clients, {seconds:.0f} s")
+    bouncer = stack.endpoint("pgbouncer")
+    bench = run_pgbench(
+        host=bouncer["host"],
+        port=int(bouncer["port"]),
+        dbname=bouncer["dbname"],
+        user=str(stack.description.get("app_user", "pokedex_app")),
+        password=_app_password(stack),
+        clients=clients,
+        seconds=max(1, round(seconds)),
+    )
+    return {
+        "api_get_only": api,
+        "pgbench_via_pgbouncer": vars(bench),
+        "api_over_pgbench": api["throughput_rps"] / bench.tps if bench.tps else None,
+    }
+
+
+def noop_gateway(clients: int, seconds: float, console: Console) -> dict[str, Any]:
+    console.print(f"reference: the gateway with a no-op function, {clients} clients")
+    with tempfile.TemporaryDirectory(prefix="noop-gateway-") as tmp:
+        ready = Path(tmp) / "ready.json"
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "pokedex_local.gateway",
+                "--handler",
+                "pokedex_local.loadlab.noop.handler",
+                "--port",
+                "0",
+                "--ready-file",
+                str(ready),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not ready.exists() or not ready.read_text():
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise StackError("the no-op gateway did not start")
+                time.sleep(0.1)
+            url = json.loads(ready.read_text())["url"].rstrip("/")
+            return _summary(asyncio.run(run_load(url, clients, seconds, GET_ONLY)))
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def verdicts(results: dict[str, Any]) -> list[str]:
+    """One line per target of the lab: met or missed, with the figures."""
+    lines = []
+    steps = results["steps"]
+    pool = results["limits"].get("pool_size")
+    proxy = [s for s in steps if s["mode"] == "proxy"]
+    if proxy:
+        top = max(proxy, key=lambda s: s["concurrency"])
+        worst = max(s["max_api_backends"] for s in proxy)
+        ok = top["failed"] == 0 and (pool is None or worst <= pool)
+        lines.append(
+            f"{'MET' if ok else 'MISSED'}: through PgBouncer at {top['concurrency']} clients, "
+            f"{top['failed']} failed requests; API backends peaked at {worst} "
+            f"(pool size {pool})"
+        )
+    direct = [s for s in steps if s["mode"] == "direct"]
+    if direct:
+        failing = [s for s in direct if s["failed"]]
+        if failing:
+            first = min(failing, key=lambda s: s["concurrency"])
+            lines.append(
+                f"SHOWN: direct mode fails from {first['concurrency']} clients "
+                f"({first['failed']} failed; PostgreSQL refused "
+                f"{sum(s['postgres_too_many_clients'] for s in direct)} logins as too many "
+                f"clients; max_connections {results['limits'].get('max_connections')})"
+            )
+        else:
+            lines.append("NOT SHOWN: direct mode had no failures at these client counts")
+    ratio = results["references"].get("api_over_pgbench")
+    if ratio is not None:
+        lines.append(
+            f"{'MET' if ratio >= TARGET_RATIO else 'MISSED'}: GET /poke_info/{{n}} end to end "
+            f"runs at {ratio:.0%} of pgbench through PgBouncer (target {TARGET_RATIO:.0%})"
+        )
+    return lines

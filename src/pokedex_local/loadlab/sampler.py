@@ -1,0 +1,130 @@
+"""Samples the database tier and the environments while a step runs.
+
+A background thread polls, every ``interval_s``: PostgreSQL's client backends (all, and
+those of the API's role), PgBouncer's pools (SHOW POOLS), and the local runtime's
+environment summary. The connections are opened once, before the load starts: when
+PostgreSQL is full, the owner still gets in through the superuser-reserved slots.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+BACKENDS = (
+    "SELECT count(*), count(*) FILTER (WHERE usename = %s) FROM pg_stat_activity"
+    " WHERE backend_type = 'client backend'"
+)
+
+
+@dataclass
+class Window:
+    """What was seen between two calls of ``Sampler.take``."""
+
+    samples: int = 0
+    max_backends: int = 0
+    max_api_backends: int = 0
+    max_cl_active: int = 0
+    max_cl_waiting: int = 0
+    max_sv_active: int = 0
+    max_environments: int = 0
+    series: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Sampler:
+    def __init__(
+        self,
+        postgres_conninfo: str,
+        api_user: str,
+        *,
+        pgbouncer_admin_conninfo: str | None = None,
+        pool_database: str = "pokedex",
+        environments_url: str | None = None,
+        interval_s: float = 0.5,
+    ) -> None:
+        self._pg = psycopg.connect(postgres_conninfo, autocommit=True)
+        # The admin console speaks only the simple query protocol: psycopg uses it for a
+        # query without parameters.
+        self._bouncer = (
+            psycopg.connect(pgbouncer_admin_conninfo, autocommit=True)
+            if pgbouncer_admin_conninfo
+            else None
+        )
+        self._api_user = api_user
+        self._pool_database = pool_database
+        self._environments_url = environments_url
+        self._interval_s = interval_s
+        self._window = Window()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="sampler", daemon=True)
+        self.environments: dict[str, Any] = {}
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self._pg.close()
+        if self._bouncer is not None:
+            self._bouncer.close()
+
+    def take(self) -> Window:
+        """The window since the previous call, and start a new one."""
+        with self._lock:
+            window, self._window = self._window, Window()
+        return window
+
+    def environment_summary(self) -> dict[str, Any]:
+        if self._environments_url is None:
+            return {}
+        with (
+            contextlib.suppress(OSError, ValueError),
+            urllib.request.urlopen(self._environments_url, timeout=2) as response,
+        ):
+            data: dict[str, Any] = json.loads(response.read())
+            return data
+        return {}
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            sample = self._sample()
+            with self._lock:
+                w = self._window
+                w.samples += 1
+                w.max_backends = max(w.max_backends, sample["backends"])
+                w.max_api_backends = max(w.max_api_backends, sample["api_backends"])
+                w.max_cl_active = max(w.max_cl_active, sample["cl_active"])
+                w.max_cl_waiting = max(w.max_cl_waiting, sample["cl_waiting"])
+                w.max_sv_active = max(w.max_sv_active, sample["sv_active"])
+                w.max_environments = max(w.max_environments, sample["environments"])
+                w.series.append(sample)
+
+    def _sample(self) -> dict[str, Any]:
+        row = self._pg.execute(BACKENDS, (self._api_user,)).fetchone()
+        backends, api_backends = row if row else (0, 0)
+        pools = {"cl_active": 0, "cl_waiting": 0, "sv_active": 0}
+        if self._bouncer is not None:
+            cursor = self._bouncer.execute("SHOW POOLS")
+            names = [c.name for c in cursor.description or []]
+            for values in cursor.fetchall():
+                pool = dict(zip(names, values, strict=True))
+                if pool.get("database") == self._pool_database:
+                    for key in pools:
+                        pools[key] += int(pool.get(key) or 0)
+        envs = self.environment_summary()
+        self.environments = envs or self.environments
+        return {
+            "backends": int(backends),
+            "api_backends": int(api_backends),
+            **pools,
+            "environments": int(envs.get("alive", 0) or 0),
+        }

@@ -1,0 +1,118 @@
+"""The stack under test: one the lab starts (and stops), or one already running.
+
+A started stack is `python -m pokedex_local.run` in a child process with its own state
+directory and a free port; it is ready when it has written its stack.json. A running one
+is read from the stack.json that `make run` wrote, and left running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class StackError(RuntimeError):
+    pass
+
+
+@dataclass
+class Stack:
+    description: dict[str, Any]
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+    owned: bool = field(default=False)
+
+    @property
+    def api_url(self) -> str:
+        return str(self.description["api_url"]).rstrip("/")
+
+    @property
+    def mode(self) -> str:
+        return str(self.description.get("connection_mode", "proxy"))
+
+    def endpoint(self, name: str) -> dict[str, Any]:
+        found: dict[str, Any] = self.description[name]
+        return found
+
+    def conninfo(self, name: str, *, dbname: str | None = None) -> str:
+        e = self.endpoint(name)
+        return (
+            f"host={e['host']} port={e['port']} dbname={dbname or e['dbname']} "
+            f"user={e['user']} password={e['password']} sslmode=require connect_timeout=5"
+        )
+
+    def postgres_log(self) -> Path | None:
+        logs = self.description.get("logs_dir")
+        return Path(logs) / "postgres.log" if logs else None
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGINT)  # the same as Ctrl-C: it stops what it started
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def attach(stack_json: Path) -> Stack:
+    try:
+        description = json.loads(stack_json.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise StackError(f"cannot read {stack_json}: {exc}") from None
+    pids = description.get("pids", {})
+    gateway = pids.get("gateway") if isinstance(pids, dict) else None
+    if gateway and not _alive(int(gateway)):
+        raise StackError(f"{stack_json} describes a stack that is no longer running")
+    return Stack(description)
+
+
+def start(mode: str, state_dir: Path, *, extra: list[str] | None = None) -> Stack:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    stack_json = state_dir / "stack.json"
+    stack_json.unlink(missing_ok=True)
+    log_path = state_dir / f"stack-{mode}.log"
+    command = [
+        sys.executable, "-m", "pokedex_local.run", "--via", mode, "--port", "0",
+        "--state-dir", str(state_dir), *(extra or []),
+    ]  # fmt: skip
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StackError(f"the {mode} stack exited at start-up:\n{_tail(log_path)}")
+        if stack_json.exists():
+            try:
+                stack = Stack(json.loads(stack_json.read_text()), process, log_path, owned=True)
+                return stack
+            except ValueError:
+                pass  # caught mid-write; read it again
+        time.sleep(0.2)
+    Stack({}, process).stop()
+    raise StackError(f"the {mode} stack did not become ready in 120 s:\n{_tail(log_path)}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"

@@ -1,0 +1,123 @@
+"""One mode's ramp: a load step per concurrency level, sampled and recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from pokedex_local.loadlab.driver import LoadResult, percentile, run_load
+from pokedex_local.loadlab.sampler import Sampler, Window
+from pokedex_local.loadlab.stack import Stack
+
+TOO_MANY = b"too many clients already"
+
+
+def _log_size(path: Path | None) -> int:
+    try:
+        return path.stat().st_size if path else 0
+    except OSError:
+        return 0
+
+
+def _refusals_since(path: Path | None, offset: int) -> int:
+    """How many logins PostgreSQL refused as "too many clients" since ``offset``."""
+    if path is None:
+        return 0
+    try:
+        with path.open("rb") as log:
+            log.seek(offset)
+            return log.read().count(TOO_MANY)
+    except OSError:
+        return 0
+
+
+def sampler_for(stack: Stack) -> Sampler:
+    proxy = stack.mode == "proxy"
+    return Sampler(
+        stack.conninfo("postgres"),
+        str(stack.description.get("app_user", "pokedex_app")),
+        pgbouncer_admin_conninfo=stack.conninfo("pgbouncer", dbname="pgbouncer") if proxy else None,
+        pool_database=str(stack.endpoint("postgres")["dbname"]),
+        environments_url=stack.api_url + "/__local/environments",
+        interval_s=1.0,
+    )
+
+
+def record(
+    mode: str,
+    result: LoadResult,
+    window: Window,
+    envs_before: dict[str, Any],
+    envs_after: dict[str, Any],
+    refusals: int,
+) -> dict[str, Any]:
+    errors: Counter[str] = Counter(result.errors)
+    return {
+        "mode": mode,
+        "concurrency": result.concurrency,
+        "wall_s": round(result.wall_s, 2),
+        "served": result.served,
+        "failed": result.failed,
+        "throughput_rps": result.served / result.wall_s if result.wall_s else 0.0,
+        "p50_ms": percentile(result.latencies_ms, 50),
+        "p95_ms": percentile(result.latencies_ms, 95),
+        "p99_ms": percentile(result.latencies_ms, 99),
+        "errors": dict(errors),
+        "postgres_too_many_clients": refusals,
+        "max_backends": window.max_backends,
+        "max_api_backends": window.max_api_backends,
+        "max_cl_active": window.max_cl_active,
+        "max_cl_waiting": window.max_cl_waiting,
+        "max_sv_active": window.max_sv_active,
+        "max_environments": max(window.max_environments, int(envs_after.get("alive", 0) or 0)),
+        "cold_starts": int(envs_after.get("cold_starts", 0) or 0)
+        - int(envs_before.get("cold_starts", 0) or 0),
+        "throttles": int(envs_after.get("throttles", 0) or 0)
+        - int(envs_before.get("throttles", 0) or 0),
+        "samples": window.series,
+    }
+
+
+def run_steps(
+    stack: Stack,
+    concurrencies: list[int],
+    seconds: float,
+    mix: dict[str, float],
+    console: Console,
+) -> list[dict[str, Any]]:
+    records = []
+    pg_log = stack.postgres_log()
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with sampler_for(stack) as sampler, Progress(*columns, console=console) as progress:
+        for concurrency in concurrencies:
+            task = progress.add_task(f"{stack.mode} × {concurrency}", total=seconds)
+
+            def tick(
+                result: LoadResult, elapsed: float, task: Any = task, c: int = concurrency
+            ) -> None:
+                progress.update(
+                    task,
+                    completed=min(elapsed, seconds),
+                    description=(
+                        f"{stack.mode} × {c}: served {result.served}, failed {result.failed}"
+                    ),
+                )
+
+            before = sampler.environment_summary()
+            offset = _log_size(pg_log)
+            sampler.take()
+            result = asyncio.run(run_load(stack.api_url, concurrency, seconds, mix, on_tick=tick))
+            window = sampler.take()
+            after = sampler.environment_summary()
+            records.append(
+                record(stack.mode, result, window, before, after, _refusals_since(pg_log, offset))
+            )
+            progress.update(task, completed=seconds)
+            time.sleep(1.0)  # let the pools settle between steps
+    return records

@@ -1,0 +1,155 @@
+"""`make run`: the whole system on this machine, until Ctrl-C.
+
+Starts the database tier (PostgreSQL, PgBouncer, the Secrets Manager endpoint; migrations
+applied), then the gateway and the Lambda execution environments running the unchanged
+handler, writes the running stack's description to <state-dir>/stack.json, and serves
+until Ctrl-C or SIGTERM. Then it stops everything it started and removes stack.json.
+SIGUSR1 prints a summary of the environments. Every flag has an environment variable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ctypes
+import json
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from pokedex.routes import ROUTES
+from pokedex_local.gateway import cli
+from pokedex_local.gateway.server import ADMIN_PATH, Gateway
+from pokedex_local.lambda_env.pool import EnvironmentPool
+from pokedex_local.tier import LocalTier
+
+HANDLER = "pokedex.handler.handler"
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pokedex_local.run",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    via = os.environ.get("POKEDEX_VIA", "proxy")
+    parser.add_argument(
+        "--via",
+        choices=("proxy", "direct"),
+        default=via,
+        help="how the function reaches the database: through PgBouncer (proxy) or straight "
+        f"to PostgreSQL (direct, the original problem) [env POKEDEX_VIA, default {via}]",
+    )
+    state_dir = os.environ.get("POKEDEX_STATE_DIR", ".local")
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=Path(state_dir),
+        help=f"where the tier keeps its files and stack.json [env POKEDEX_STATE_DIR, "
+        f"default {state_dir}]",
+    )
+    max_connections = int(os.environ.get("POKEDEX_DB_MAX_CONNECTIONS", "100"))
+    parser.add_argument(
+        "--db-max-connections",
+        type=int,
+        default=max_connections,
+        help="PostgreSQL max_connections, as on a small RDS instance "
+        f"[env POKEDEX_DB_MAX_CONNECTIONS, default {max_connections}]",
+    )
+    cli.add_options(parser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    # SIGTERM stops as Ctrl-C does, also while the tier is starting (before the event
+    # loop takes both signals over), so the tier's with-block always gets to clean up.
+    signal.signal(signal.SIGTERM, _interrupt)
+    stop_with_parent()
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    state_dir = args.state_dir.resolve()
+    stack_file = state_dir / "stack.json"
+    print(f"starting the database tier in {state_dir} ...", file=sys.stderr, flush=True)
+    try:
+        with LocalTier(state_dir, max_connections=args.db_max_connections) as tier:
+            function = cli.function_config(args, HANDLER, tier.function_env(args.via))
+
+            async def ready(gateway: Gateway, pool: EnvironmentPool) -> None:
+                write_stack(stack_file, describe(args.via, gateway, pool, tier))
+                announce(gateway.url, args.via, stack_file)
+
+            asyncio.run(cli.serve(cli.gateway_config(args), function, ROUTES, ready))
+    except KeyboardInterrupt:
+        pass  # Ctrl-C while starting: the with-block has stopped what had started
+    except OSError as exc:
+        # Typically the port is taken; the tier has been stopped on the way out.
+        sys.exit(f"cannot serve: {exc}")
+    finally:
+        stack_file.unlink(missing_ok=True)
+    print("stopped", file=sys.stderr)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def stop_with_parent() -> None:
+    """If whatever started us (make, uv) is killed outright, stop in order all the same:
+    SIGTERM is our Ctrl-C. Without it a `kill -9` of `uv run` would orphan the stack."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def describe(via: str, gateway: Gateway, pool: EnvironmentPool, tier: LocalTier) -> dict[str, Any]:
+    tier_description = tier.describe()
+    pids = {
+        "gateway": os.getpid(),
+        "fork_server": pool.pids["fork_server"],
+        **tier_description.pop("pids"),
+    }
+    return {
+        "api_url": gateway.url,
+        "admin_url": gateway.url + ADMIN_PATH,
+        "connection_mode": via,
+        **tier_description,
+        "function": {
+            "handler": pool.config.handler,
+            "reserved_concurrency": pool.config.reserved_concurrency,
+            "timeout_s": pool.config.timeout_s,
+            "memory_mb": pool.config.memory_mb,
+            "env": dict(pool.config.env),
+        },
+        # Environments come and go: their live pids are at admin_url. All are children of
+        # the fork server, in its process group.
+        "pids": pids,
+    }
+
+
+def write_stack(path: Path, description: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(description, indent=2) + "\n")
+    temporary.replace(path)  # readers never see half a file
+
+
+def announce(url: str, via: str, stack_file: Path) -> None:
+    target = "PgBouncer" if via == "proxy" else "PostgreSQL directly (no pooling)"
+    print(
+        f"\nPokédex API at {url}  (function → {target})\n"
+        f"  curl {url}/poke_info/25\n"
+        f"  curl {url}/poke_info\n"
+        f"  environments: curl {url}{ADMIN_PATH}   (or kill -USR1 {os.getpid()})\n"
+        f"  stack description: {stack_file}\n"
+        "Ctrl-C to stop.\n",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

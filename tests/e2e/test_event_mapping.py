@@ -1,0 +1,147 @@
+"""The payload 2.0 event the function receives, and how its answer becomes HTTP."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import re
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.e2e.gateway_process import GatewayProcess, get, request
+
+pytestmark = pytest.mark.e2e
+
+
+def raw_request(
+    gateway: GatewayProcess, method: str, target: str, headers: list[tuple[str, str]], body=b""
+) -> tuple[int, dict[str, Any], http.client.HTTPResponse]:
+    """http.client, because urllib cannot send a header twice."""
+    address = urlsplit(gateway.url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+    connection.putrequest(method, target, skip_accept_encoding=True)
+    for name, value in headers:
+        connection.putheader(name, value)
+    connection.putheader("Content-Length", str(len(body)))
+    connection.endheaders(body)
+    answer = connection.getresponse()
+    payload = json.loads(answer.read())
+    connection.close()
+    return answer.status, payload, answer
+
+
+def test_headers_are_lower_cased_and_repeated_ones_joined(probe: GatewayProcess) -> None:
+    # Given a header sent twice, with mixed case
+    headers = [("X-Custom", "one"), ("x-custom", "two"), ("User-Agent", "e2e/1")]
+    # When it goes through the gateway
+    status, payload, answer = raw_request(probe, "GET", "/echo", headers)
+    # Then the event has one lower-cased header with the values joined by commas
+    event = payload["event"]
+    assert status == 200
+    assert event["headers"]["x-custom"] == "one,two"
+    assert event["headers"]["user-agent"] == "e2e/1"
+    assert all(name == name.lower() for name in event["headers"])
+    assert event["requestContext"]["http"]["userAgent"] == "e2e/1"
+    assert event["requestContext"]["requestId"] == answer.getheader("apigw-requestid")
+
+
+def test_repeated_query_keys_are_joined_and_the_raw_string_kept(probe: GatewayProcess) -> None:
+    event = get(probe.url + "/echo?color=red&color=blue&empty=&q=a%20b").json()["event"]
+    assert event["rawQueryString"] == "color=red&color=blue&empty=&q=a%20b"
+    assert event["queryStringParameters"] == {"color": "red,blue", "empty": "", "q": "a b"}
+
+
+def test_cookies_move_to_their_own_list(probe: GatewayProcess) -> None:
+    _, payload, _ = raw_request(probe, "GET", "/echo", [("Cookie", "a=1; b=two; c=")])
+    event = payload["event"]
+    assert event["cookies"] == ["a=1", "b=two", "c="]
+    assert "cookie" not in event["headers"]
+
+
+def test_path_parameters_are_decoded_and_the_raw_path_kept(probe: GatewayProcess) -> None:
+    event = get(probe.url + "/echo/a%2Fb%20c").json()["event"]
+    assert event["routeKey"] == "ANY /echo/{id}"
+    assert event["rawPath"] == "/echo/a%2Fb%20c"
+    assert event["pathParameters"] == {"id": "a/b c"}
+
+
+def test_route_precedence_follows_http_api(probe: GatewayProcess) -> None:
+    # A static segment beats a parameter; an exact method beats ANY; greedy takes the rest.
+    assert get(probe.url + "/echo/static").json()["event"]["routeKey"] == "GET /echo/static"
+    posted = request("POST", probe.url + "/echo/static", b"{}").json()["event"]
+    assert posted["routeKey"] == "ANY /echo/{id}"
+    greedy = get(probe.url + "/files/a/b/c.txt").json()["event"]
+    assert greedy["pathParameters"] == {"path": "a/b/c.txt"}
+
+
+def test_binary_bodies_are_base64_and_text_bodies_are_not(probe: GatewayProcess) -> None:
+    data = bytes(range(256))
+    binary = request(
+        "POST", probe.url + "/echo", data, {"content-type": "application/octet-stream"}
+    ).json()["event"]
+    assert binary["isBase64Encoded"] is True
+    assert base64.b64decode(binary["body"]) == data
+    text = request(
+        "POST", probe.url + "/echo", b'{"a": 1}', {"content-type": "application/json"}
+    ).json()["event"]
+    assert text["isBase64Encoded"] is False
+    assert text["body"] == '{"a": 1}'
+
+
+def test_request_context_and_absent_optional_fields(probe: GatewayProcess) -> None:
+    before = int(time.time() * 1000)
+    event = get(probe.url + "/echo").json()["event"]
+    context = event["requestContext"]
+    assert event["version"] == "2.0"
+    assert event["routeKey"] == context["routeKey"] == "GET /echo"
+    assert event["rawQueryString"] == ""
+    assert event["isBase64Encoded"] is False
+    for absent in ("cookies", "queryStringParameters", "pathParameters", "body"):
+        assert absent not in event
+    assert context["stage"] == "$default"
+    assert context["http"]["method"] == "GET"
+    assert context["http"]["path"] == "/echo"
+    assert context["http"]["protocol"] == "HTTP/1.1"
+    assert context["http"]["sourceIp"] == "127.0.0.1"
+    assert re.fullmatch(r"\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d \+0000", context["time"])
+    assert before - 1000 <= context["timeEpoch"] <= int(time.time() * 1000) + 1000
+    assert {"accountId", "apiId", "domainName", "domainPrefix", "requestId"} <= set(context)
+
+
+def test_context_object_and_environment_variables(probe: GatewayProcess) -> None:
+    payload = get(probe.url + "/echo").json()
+    context = payload["context"]
+    assert re.fullmatch(r"[0-9a-f-]{36}", context["aws_request_id"])
+    assert context["function_name"] == "pokedex-local"
+    assert context["function_version"] == "$LATEST"
+    assert context["memory_limit_in_mb"] == "256"
+    assert context["invoked_function_arn"].endswith(":function:pokedex-local")
+    assert context["log_group_name"] == "/aws/lambda/pokedex-local"
+    assert "[$LATEST]" in context["log_stream_name"]
+    assert 0 < context["remaining_ms"] <= 5000
+    assert payload["env"]["_HANDLER"] == "probe.handler"
+    assert payload["env"]["AWS_LAMBDA_FUNCTION_TIMEOUT"] == "5"
+
+
+def test_structured_response_with_binary_body_and_cookies(probe: GatewayProcess) -> None:
+    binary = get(probe.url + "/binary")
+    assert binary.status == 201
+    assert binary.body == bytes(range(256))
+    assert binary.headers["content-type"] == "application/octet-stream"
+    assert binary.headers["x-count"] == "256"
+    cookies = get(probe.url + "/cookies")
+    assert cookies.headers.get_all("set-cookie") == ["a=1; Path=/", "b=2"]
+    assert cookies.body == b"ok"
+
+
+def test_inferred_responses(probe: GatewayProcess) -> None:
+    string = get(probe.url + "/string")
+    assert (string.status, string.body) == (200, b"plain string")
+    assert string.headers["content-type"] == "application/json"
+    echoed = get(probe.url + "/echo")
+    assert echoed.status == 200
+    assert echoed.headers["content-type"] == "application/json"

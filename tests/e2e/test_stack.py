@@ -1,0 +1,101 @@
+"""The real stack over HTTP: the lead's handler in the emulated environments, reaching
+PostgreSQL through PgBouncer (proxy) or straight (direct); and `make run` itself."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.gateway_process import GatewayProcess, get
+
+pytestmark = pytest.mark.e2e
+
+tier_module = pytest.importorskip(
+    "pokedex_local.tier", reason="the local database tier (pokedex_local.tier) is not built yet"
+)
+
+
+@pytest.fixture(scope="session")
+def tier(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    with tier_module.LocalTier(tmp_path_factory.mktemp("tier")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session", params=["proxy", "direct"])
+def stack(
+    request: pytest.FixtureRequest, tier: object, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[GatewayProcess]:
+    env = tier.function_env(request.param)  # type: ignore[attr-defined]
+    gateway = GatewayProcess(
+        tmp_path_factory.mktemp(f"stack-{request.param}"),
+        "--handler",
+        "pokedex.handler.handler",
+        *(f"--env={key}={value}" for key, value in env.items()),
+    )
+    yield gateway
+    gateway.stop()
+
+
+def test_list_returns_every_pokemon(stack: GatewayProcess) -> None:
+    answer = get(stack.url + "/poke_info")
+    assert answer.status == 200
+    assert len(answer.json()) == 1025
+
+
+def test_pikachu(stack: GatewayProcess) -> None:
+    answer = get(stack.url + "/poke_info/25")
+    assert answer.status == 200
+    assert answer.json()["name"] == "Pikachu"
+
+
+def test_unknown_route_never_reaches_the_function(stack: GatewayProcess) -> None:
+    assert get(stack.url + "/pokemon").status == 404
+
+
+def test_make_run_serves_then_stops_everything(tmp_path: Path) -> None:
+    # Given `make run` on a free port
+    command = [sys.executable, "-m", "pokedex_local.run", "--port", "0"]
+    command += ["--state-dir", str(tmp_path / "state")]
+    stack_file = tmp_path / "state" / "stack.json"
+    with (tmp_path / "run.log").open("wb") as log:
+        run = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        while not stack_file.exists():
+            assert run.poll() is None, (tmp_path / "run.log").read_text()
+            assert time.monotonic() < deadline, "make run did not come up"
+            time.sleep(0.2)
+        stack = json.loads(stack_file.read_text())
+        # When the API is called
+        pikachu = get(stack["api_url"] + "/poke_info/25")
+        environments = json.loads(get(stack["admin_url"]).body)
+    finally:
+        # and Ctrl-C is pressed
+        run.send_signal(signal.SIGINT)
+        run.wait(30)
+    # Then it answered, described itself, and left nothing behind
+    assert pikachu.json()["name"] == "Pikachu"
+    assert stack["connection_mode"] == "proxy"
+    assert {"postgres", "pgbouncer", "secrets_endpoint", "pids"} <= set(stack)
+    assert {"gateway", "fork_server", "postgres", "pgbouncer"} <= set(stack["pids"])
+    pids = [*stack["pids"].values(), *(e["pid"] for e in environments["environments"])]
+    assert run.returncode == 0
+    assert not stack_file.exists()
+    time.sleep(0.5)
+    assert [pid for pid in pids if _alive(pid)] == []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

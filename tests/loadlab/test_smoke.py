@@ -1,0 +1,101 @@
+"""A few seconds of the load lab, both modes, so that `make load` cannot rot."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).parents[2]
+
+
+def _mentioning(text: str) -> set[int]:
+    """Processes whose command line names ``text`` (a state directory, say)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if text in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    found.add(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def _descendants() -> set[int]:
+    """The pids of every process whose ancestry leads back to this test process."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = set(), {os.getpid()}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def test_smoke_run_writes_results_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    output, chart = tmp_path / "load.json", tmp_path / "load.png"
+    before = _descendants()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pokedex_local.loadlab",
+            "--smoke",
+            "--state-dir",
+            str(tmp_path / "state"),
+            "--output",
+            str(output),
+            "--chart",
+            str(chart),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results = json.loads(output.read_text())
+    modes = {(s["mode"], s["concurrency"]) for s in results["steps"]}
+    assert modes == {("proxy", 2), ("proxy", 5), ("direct", 2), ("direct", 5)}
+    for step in results["steps"]:
+        assert step["served"] > 0, step
+        assert step["failed"] == 0, step  # far below max_connections, both modes serve all
+        assert step["p50_ms"] is not None
+        assert step["max_environments"] >= 1
+    proxy = [s for s in results["steps"] if s["mode"] == "proxy"]
+    assert all(s["max_api_backends"] <= results["limits"]["pool_size"] for s in proxy)
+    refs = results["references"]
+    assert refs["pgbench_via_pgbouncer"]["tps"] > 0
+    assert refs["api_get_only"]["served"] > 0
+    assert refs["noop_gateway"]["served"] > 0
+    assert chart.stat().st_size > 10_000
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Load lab: per step" in done.stdout
+    assert _descendants() - before == set(), "the lab left processes behind"
+    assert _mentioning(str(tmp_path)) == set(), "a stack's process outlived the lab"
+
+
+def test_bad_arguments_are_named() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "pokedex_local.loadlab", "--steps", "10,abc"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "--steps" in done.stderr
