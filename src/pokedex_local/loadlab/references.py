@@ -21,6 +21,7 @@ from typing import Any
 import boto3
 from rich.console import Console
 
+from pokedex_local.loadlab import wrk
 from pokedex_local.loadlab.driver import LoadResult, percentile, run_load
 from pokedex_local.loadlab.pgbench import run_pgbench
 from pokedex_local.loadlab.stack import Stack, StackError
@@ -31,6 +32,7 @@ TARGET_RATIO = 0.20
 
 def _summary(result: LoadResult) -> dict[str, Any]:
     return {
+        "client": "python (aiohttp)",
         "clients": result.concurrency,
         "seconds": round(result.wall_s, 2),
         "served": result.served,
@@ -40,6 +42,13 @@ def _summary(result: LoadResult) -> dict[str, Any]:
         "p50_ms": percentile(result.latencies_ms, 50),
         "p99_ms": percentile(result.latencies_ms, 99),
     }
+
+
+def get_only(base_url: str, clients: int, seconds: float) -> dict[str, Any]:
+    """GET /poke_info/{n} alone, with wrk when it is installed, else the lab's own client."""
+    if wrk.available():
+        return wrk.run_wrk(base_url, clients, seconds)
+    return _summary(asyncio.run(run_load(base_url, clients, seconds, GET_ONLY)))
 
 
 def _app_password(stack: Stack) -> str:
@@ -59,7 +68,7 @@ def database_and_api(
     stack: Stack, clients: int, seconds: float, console: Console
 ) -> dict[str, Any]:
     console.print(f"reference: GET /poke_info/{{n}} only, {clients} clients, {seconds:.0f} s")
-    api = _summary(asyncio.run(run_load(stack.api_url, clients, seconds, GET_ONLY)))
+    api = get_only(stack.api_url, clients, seconds)
     console.print(f"reference: pgbench through PgBouncer, {clients} clients, {seconds:.0f} s")
     bouncer = stack.endpoint("pgbouncer")
     bench = run_pgbench(
@@ -104,7 +113,7 @@ def noop_gateway(clients: int, seconds: float, console: Console) -> dict[str, An
                     raise StackError("the no-op gateway did not start")
                 time.sleep(0.1)
             url = json.loads(ready.read_text())["url"].rstrip("/")
-            return _summary(asyncio.run(run_load(url, clients, seconds, GET_ONLY)))
+            return get_only(url, clients, seconds)
         finally:
             process.send_signal(signal.SIGINT)
             try:
