@@ -8,14 +8,15 @@ is read from the stack.json that `make run` wrote, and left running.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from pokedex_local.tier.processes import alive, log_tail
 
 
 class StackError(RuntimeError):
@@ -27,7 +28,6 @@ class Stack:
     description: dict[str, Any]
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
-    owned: bool = field(default=False)
 
     @property
     def api_url(self) -> str:
@@ -70,7 +70,7 @@ def attach(stack_json: Path) -> Stack:
         raise StackError(f"cannot read {stack_json}: {exc}") from None
     pids = description.get("pids", {})
     gateway = pids.get("gateway") if isinstance(pids, dict) else None
-    if gateway and not _alive(int(gateway)):
+    if gateway and not alive(int(gateway)):
         raise StackError(f"{stack_json} describes a stack that is no longer running")
     return Stack(description)
 
@@ -89,30 +89,10 @@ def start(mode: str, state_dir: Path, *, extra: list[str] | None = None) -> Stac
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise StackError(f"the {mode} stack exited at start-up:\n{_tail(log_path)}")
+            raise StackError(f"the {mode} stack exited at start-up:\n{log_tail(log_path)}")
         if stack_json.exists():
-            try:
-                stack = Stack(json.loads(stack_json.read_text()), process, log_path, owned=True)
-                return stack
-            except ValueError:
-                pass  # caught mid-write; read it again
+            # run.py writes it with a rename, so it is never read half-written.
+            return Stack(json.loads(stack_json.read_text()), process, log_path)
         time.sleep(0.2)
     Stack({}, process).stop()
-    raise StackError(f"the {mode} stack did not become ready in 120 s:\n{_tail(log_path)}")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
+    raise StackError(f"the {mode} stack did not become ready in 120 s:\n{log_tail(log_path)}")
