@@ -10,7 +10,6 @@ SIGUSR1 prints a summary of the environments. Every flag has an environment vari
 from __future__ import annotations
 
 import argparse
-import asyncio
 import ctypes
 import json
 import logging
@@ -83,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
                 write_stack(stack_file, describe(args.via, gateway, pool, tier))
                 announce(gateway.url, args.via, stack_file)
 
-            asyncio.run(cli.serve(cli.gateway_config(args), function, ROUTES, ready))
+            cli.run(cli.serve(cli.gateway_config(args), function, ROUTES, ready))
     except KeyboardInterrupt:
         pass  # Ctrl-C while starting: the with-block has stopped what had started
     except OSError as exc:

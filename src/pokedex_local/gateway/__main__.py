@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import json
 import sys
@@ -45,7 +44,7 @@ def main() -> None:
             partial.write_text(json.dumps({"url": gateway.url, "pids": pool.pids}))
             partial.replace(args.ready_file)
 
-    asyncio.run(
+    cli.run(
         cli.serve(
             cli.gateway_config(args),
             cli.function_config(args, args.handler, env, python_path),

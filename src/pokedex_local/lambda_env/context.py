@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from typing import Any
@@ -14,18 +15,15 @@ class LambdaContext:
     """
 
     def __init__(self, aws_request_id: str, deadline_monotonic: float) -> None:
-        env = os.environ
         self.aws_request_id = aws_request_id
-        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME", "")
-        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")
-        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
-        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
-        region = env.get("AWS_REGION", "")
-        account = env.get("POKEDEX_LOCAL_ACCOUNT_ID", "000000000000")
-        self.invoked_function_arn = (
-            f"arn:aws:lambda:{region}:{account}:function:{self.function_name}"
-        )
+        (
+            self.function_name,
+            self.function_version,
+            self.memory_limit_in_mb,
+            self.log_group_name,
+            self.log_stream_name,
+            self.invoked_function_arn,
+        ) = _static_fields()
         self.identity: Any = None
         self.client_context: Any = None
         self._deadline = deadline_monotonic
@@ -35,3 +33,22 @@ class LambdaContext:
 
     def __repr__(self) -> str:
         return f"LambdaContext(aws_request_id={self.aws_request_id!r})"
+
+
+@functools.cache
+def _static_fields() -> tuple[str, str, str, str, str, str]:
+    """Read once per environment, on its first invoke (after the fork has set its log
+    stream): the managed runtime, too, takes them from its start-up environment, not
+    from whatever the handler later does to os.environ."""
+    env = os.environ
+    name = env.get("AWS_LAMBDA_FUNCTION_NAME", "")
+    region = env.get("AWS_REGION", "")
+    account = env.get("POKEDEX_LOCAL_ACCOUNT_ID", "000000000000")
+    return (
+        name,
+        env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+        env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", ""),
+        env.get("AWS_LAMBDA_LOG_GROUP_NAME", ""),
+        env.get("AWS_LAMBDA_LOG_STREAM_NAME", ""),
+        f"arn:aws:lambda:{region}:{account}:function:{name}",
+    )

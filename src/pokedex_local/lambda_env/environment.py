@@ -9,6 +9,7 @@ killed here and the pool drops it, so the next invocation gets a fresh one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from dataclasses import dataclass
@@ -64,13 +65,16 @@ class Environment:
         init_ms: float | None = None
         phase = "init" if not self.initialised else "invoke"
         try:
-            self._writer.write(
-                protocol.encode(
-                    {"t": "invoke", "id": request_id, "timeout_ms": int(config.timeout_s * 1000)},
-                    event,
-                )
+            frame = protocol.encode(
+                {"t": "invoke", "id": request_id, "timeout_ms": int(config.timeout_s * 1000)},
+                event,
             )
-            await self._writer.drain()
+            # START is written first, so that the handler's output follows it. No drain:
+            # the environment reads its frame whole before it answers, and a dead one
+            # shows up as the end of the stream below.
+            logs.flush()
+            with contextlib.suppress(ConnectionError, RuntimeError):  # uvloop: closed
+                self._writer.write(frame)
             if phase == "init":
                 header, payload = await self._init_phase(config.init_timeout_s)
                 if header["t"] == "error":
@@ -81,7 +85,9 @@ class Environment:
                 self.initialised = True
                 phase = "invoke"
                 started = time.perf_counter()
-            header, payload = await asyncio.wait_for(read_frame(self._reader), config.timeout_s)
+            # asyncio.timeout rather than wait_for: no extra task per invocation.
+            async with asyncio.timeout(config.timeout_s):
+                header, payload = await read_frame(self._reader)
         except InitTimeout:
             logs.init_report(config.init_timeout_s * 1000, "timeout", None)
             return self._finish(request_id, "init_error", _error("Init timed out"), config, started)

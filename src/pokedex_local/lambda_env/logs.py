@@ -2,17 +2,48 @@
 
 The environments inherit the same stdout, so a handler's own output lands between its
 invocation's START and END lines, as in a CloudWatch log stream.
+
+Lines are batched: those emitted during one turn of the event loop are written together,
+at the start of the next turn or, at the latest, just before an invoke frame is sent (the
+environment calls ``flush`` first): START must be in the file before the handler can
+print. That makes one write per invocation instead of two. END follows the environment's
+own flush of its output, so it can be late without being out of order.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import sys
 import time
 
+_pending: list[str] = []
+_scheduled = False
+
 
 def emit(line: str) -> None:
-    sys.stdout.write(line + "\n")
+    global _scheduled
+    _pending.append(line)
+    if _scheduled:
+        return
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        flush()  # no event loop (a tool, a test): write at once
+        return
+    loop.call_soon(flush)
+    _scheduled = True
+
+
+def flush() -> None:
+    """Write the pending lines now, in one write."""
+    global _scheduled
+    _scheduled = False
+    if not _pending:
+        return
+    text = "\n".join(_pending) + "\n"
+    _pending.clear()
+    sys.stdout.write(text)
     sys.stdout.flush()
 
 
@@ -27,7 +58,7 @@ def finish(
     max_memory_mb: int,
     init_ms: float | None,
 ) -> None:
-    """END and REPORT, in one write: two lines per invocation cost one syscall."""
+    """END and REPORT."""
     report = (
         f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
         f"Billed Duration: {max(1, math.ceil(duration_ms))} ms\t"

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import signal
 import subprocess
@@ -21,6 +20,7 @@ from typing import Any
 import boto3
 from rich.console import Console
 
+from pokedex_local.gateway.cli import run as run_loop
 from pokedex_local.loadlab import wrk
 from pokedex_local.loadlab.driver import LoadResult, percentile, run_load
 from pokedex_local.loadlab.pgbench import run_pgbench
@@ -48,7 +48,7 @@ def get_only(base_url: str, clients: int, seconds: float) -> dict[str, Any]:
     """GET /poke_info/{n} alone, with wrk when it is installed, else the lab's own client."""
     if wrk.available():
         return wrk.run_wrk(base_url, clients, seconds)
-    return _summary(asyncio.run(run_load(base_url, clients, seconds, GET_ONLY)))
+    return _summary(run_loop(run_load(base_url, clients, seconds, GET_ONLY)))
 
 
 def _app_password(stack: Stack) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import Counter
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from pokedex_local.gateway.cli import run as run_loop
 from pokedex_local.loadlab.driver import LoadResult, percentile, run_load
 from pokedex_local.loadlab.sampler import Sampler, Window
 from pokedex_local.loadlab.stack import Stack
@@ -112,7 +112,7 @@ def run_steps(
             before = sampler.environment_summary()
             offset = _log_size(pg_log)
             sampler.take()
-            result = asyncio.run(run_load(stack.api_url, concurrency, seconds, mix, on_tick=tick))
+            result = run_loop(run_load(stack.api_url, concurrency, seconds, mix, on_tick=tick))
             window = sampler.take()
             after = sampler.environment_summary()
             records.append(
