@@ -75,6 +75,9 @@ def test_smoke_run_writes_results_and_leaves_nothing_behind(tmp_path: Path) -> N
         assert step["failed"] == 0, step  # far below max_connections, both modes serve all
         assert step["p50_ms"] is not None
         assert step["max_environments"] >= 1
+        assert step["samples"], step  # the sampler saw every step
+        assert step["sampler_errors"] == [], step
+        assert step["max_api_backends"] >= 1, step
     proxy = [s for s in results["steps"] if s["mode"] == "proxy"]
     assert all(s["max_api_backends"] <= results["limits"]["pool_size"] for s in proxy)
     refs = results["references"]

@@ -69,6 +69,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="clients for the references: pgbench, GET /poke_info/{n} only, no-op gateway",
     )
     p.add_argument("--reference-seconds", type=float, default=10.0)
+    p.add_argument(
+        "--sample-interval",
+        type=float,
+        default=1.0,
+        help="seconds between samples of the database tier [%(default)s]",
+    )
     p.add_argument("--no-references", action="store_true", help="skip the reference runs")
     p.add_argument(
         "--preload",
@@ -87,8 +93,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     args = p.parse_args(argv)  # fmt: skip
     if args.smoke:
-        args.steps, args.step_seconds = "2,5", 2.0
+        args.steps, args.step_seconds, args.warmup_seconds = "2,5", 2.0, 1.0
         args.reference_clients, args.reference_seconds = 5, 2.0
+        args.sample_interval = 0.2  # enough samples to exercise the samplers' connections
     try:
         args.step_list = [int(s) for s in args.steps.split(",")]
     except ValueError:
@@ -98,6 +105,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.mode_list = [m.strip() for m in args.modes.split(",")]
     if any(m not in ("proxy", "direct") for m in args.mode_list):
         p.error(f"--modes takes proxy and/or direct, got {args.modes!r}")
+    if not 0.05 <= args.sample_interval <= 10:
+        p.error("--sample-interval must be between 0.05 and 10 seconds")
+    if not 0 <= args.warmup_seconds <= 600:
+        p.error("--warmup-seconds must be between 0 and 600")
     if not 0.5 <= args.step_seconds <= 600:
         p.error("--step-seconds must be between 0.5 and 600")
     try:
@@ -115,7 +126,13 @@ def run_mode(
     limits.setdefault("pool_size", stack.description.get("pool_size"))
     console.rule(f"{stack.mode}: {stack.api_url}")
     results["steps"] += run_steps(
-        stack, args.step_list, args.step_seconds, args.mix_weights, console
+        stack,
+        args.step_list,
+        args.step_seconds,
+        args.mix_weights,
+        console,
+        args.sample_interval,
+        args.warmup_seconds,
     )
     if stack.mode == "proxy" and not args.no_references:
         results["references"].update(
@@ -137,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         "config": {
             "steps": args.step_list,
             "step_seconds": args.step_seconds,
+            "warmup_seconds": args.warmup_seconds,
             "mix": args.mix_weights,
             "preload": args.preload,
         },

@@ -65,6 +65,9 @@ class LoadResult:
     wall_s: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
+    # Requests sent during the warm-up, kept apart from the measured figures.
+    warmup_served: int = 0
+    warmup_errors: Counter[str] = field(default_factory=Counter)
 
     @property
     def served(self) -> int:
@@ -91,19 +94,24 @@ async def run_load(
     seed: int = 1,
     request_timeout_s: float = 35.0,
     on_tick: Callable[[LoadResult, float], None] | None = None,
+    warmup_s: float = 0.0,
 ) -> LoadResult:
-    """Drive ``concurrency`` clients for ``duration_s``; in-flight requests are awaited."""
+    """Drive ``concurrency`` clients for ``warmup_s + duration_s``; in-flight requests are
+    awaited. Only requests sent after the warm-up make the measured figures."""
     result = LoadResult(concurrency)
     kinds = [KINDS[name] for name in mix]
     weights = list(mix.values())
     connector = aiohttp.TCPConnector(limit=0, force_close=False)
     timeout = aiohttp.ClientTimeout(total=request_timeout_s)
     started = time.monotonic()
-    deadline = started + duration_s
+    measured_from = started + warmup_s
+    deadline = measured_from + duration_s
 
     async def client(index: int, session: aiohttp.ClientSession) -> None:
         rng = random.Random(seed * 100_003 + index)
-        while time.monotonic() < deadline:
+        while (now := time.monotonic()) < deadline:
+            warming = now < measured_from
+            errors = result.warmup_errors if warming else result.errors
             kind = rng.choices(kinds, weights)[0]
             sent = time.perf_counter()
             try:
@@ -111,16 +119,18 @@ async def run_load(
                     body = await response.read()
                     status = response.status
             except TimeoutError:
-                result.errors["client timeout"] += 1
+                errors["client timeout"] += 1
                 continue
             except aiohttp.ClientError as exc:
-                result.errors[f"connection: {type(exc).__name__}"] += 1
+                errors[f"connection: {type(exc).__name__}"] += 1
                 await asyncio.sleep(0.05)  # don't spin on a refused connection
                 continue
-            if status == kind.expected_status:
-                result.latencies_ms.append((time.perf_counter() - sent) * 1000)
+            if status != kind.expected_status:
+                errors[_error_kind(status, body)] += 1
+            elif warming:
+                result.warmup_served += 1
             else:
-                result.errors[_error_kind(status, body)] += 1
+                result.latencies_ms.append((time.perf_counter() - sent) * 1000)
 
     async def ticker() -> None:
         while on_tick is not None:
@@ -133,7 +143,9 @@ async def run_load(
             await asyncio.gather(*(client(i, session) for i in range(concurrency)))
     finally:
         ticking.cancel()
-    result.wall_s = time.monotonic() - started
+    # Throughput is over the measured window: the requests sent in it, over the time from
+    # its start to the last answer (the drain of in-flight requests included).
+    result.wall_s = time.monotonic() - measured_from
     return result
 
 

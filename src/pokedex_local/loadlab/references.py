@@ -135,8 +135,9 @@ def verdicts(results: dict[str, Any]) -> list[str]:
         ok = top["failed"] == 0 and (pool is None or worst <= pool)
         lines.append(
             f"{'MET' if ok else 'MISSED'}: through PgBouncer at {top['concurrency']} clients, "
-            f"{top['failed']} failed requests; API backends peaked at {worst} "
-            f"(pool size {pool})"
+            f"{top['failed']} failed requests in the measured window "
+            f"({top.get('warmup_failed', 0)} during the warm-up's burst of cold starts); "
+            f"API backends peaked at {worst} (pool size {pool})"
         )
     direct = [s for s in steps if s["mode"] == "direct"]
     if direct:

@@ -20,7 +20,8 @@ def summary_table(steps: list[dict[str, Any]]) -> Table:
     table = Table(title="Load lab: per step", header_style="bold")
     for column in (
         "mode", "clients", "req/s", "p50 ms", "p95 ms", "p99 ms", "served", "failed",
-        "errors", "PG backends (API)", "sv_active", "cl_waiting", "envs", "cold starts",
+        "errors", "warm-up failed", "PG backends (API)", "sv_active", "cl_waiting", "envs",
+        "cold starts",
     ):  # fmt: skip
         table.add_column(column, justify="left" if column in ("mode", "errors") else "right")
     for s in steps:
@@ -35,6 +36,7 @@ def summary_table(steps: list[dict[str, Any]]) -> Table:
             str(s["served"]),
             f"[red]{s['failed']}[/red]" if s["failed"] else "0",
             errors,
+            str(s.get("warmup_failed", 0)),
             f"{s['max_backends']} ({s['max_api_backends']})",
             str(s["max_sv_active"]),
             str(s["max_cl_waiting"]),

@@ -35,6 +35,7 @@ class Window:
     max_sv_active: int = 0
     max_environments: int = 0
     series: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
 
 class Sampler:
@@ -49,10 +50,11 @@ class Sampler:
         interval_s: float = 0.5,
     ) -> None:
         self._pg = psycopg.connect(postgres_conninfo, autocommit=True)
-        # The admin console speaks only the simple query protocol: psycopg uses it for a
-        # query without parameters.
+        # The admin console speaks only the simple query protocol. psycopg uses it for a
+        # query without parameters, until it decides to prepare a statement it has run five
+        # times: prepare_threshold=None stops that.
         self._bouncer = (
-            psycopg.connect(pgbouncer_admin_conninfo, autocommit=True)
+            psycopg.connect(pgbouncer_admin_conninfo, autocommit=True, prepare_threshold=None)
             if pgbouncer_admin_conninfo
             else None
         )
@@ -96,7 +98,12 @@ class Sampler:
 
     def _loop(self) -> None:
         while not self._stop.wait(self._interval_s):
-            sample = self._sample()
+            try:
+                sample = self._sample()
+            except Exception as exc:  # a lost sample must not end the sampling
+                with self._lock:
+                    self._window.errors.append(f"{type(exc).__name__}: {exc}"[:300])
+                continue
             with self._lock:
                 w = self._window
                 w.samples += 1

@@ -37,7 +37,7 @@ def _refusals_since(path: Path | None, offset: int) -> int:
         return 0
 
 
-def sampler_for(stack: Stack) -> Sampler:
+def sampler_for(stack: Stack, interval_s: float) -> Sampler:
     proxy = stack.mode == "proxy"
     return Sampler(
         stack.conninfo("postgres"),
@@ -45,7 +45,7 @@ def sampler_for(stack: Stack) -> Sampler:
         pgbouncer_admin_conninfo=stack.conninfo("pgbouncer", dbname="pgbouncer") if proxy else None,
         pool_database=str(stack.endpoint("postgres")["dbname"]),
         environments_url=stack.api_url + "/__local/environments",
-        interval_s=1.0,
+        interval_s=interval_s,
     )
 
 
@@ -69,6 +69,9 @@ def record(
         "p95_ms": percentile(result.latencies_ms, 95),
         "p99_ms": percentile(result.latencies_ms, 99),
         "errors": dict(errors),
+        "warmup_served": result.warmup_served,
+        "warmup_failed": sum(result.warmup_errors.values()),
+        "warmup_errors": dict(result.warmup_errors),
         "postgres_too_many_clients": refusals,
         "max_backends": window.max_backends,
         "max_api_backends": window.max_api_backends,
@@ -81,6 +84,7 @@ def record(
         "throttles": int(envs_after.get("throttles", 0) or 0)
         - int(envs_before.get("throttles", 0) or 0),
         "samples": window.series,
+        "sampler_errors": window.errors[:5],
     }
 
 
@@ -90,34 +94,44 @@ def run_steps(
     seconds: float,
     mix: dict[str, float],
     console: Console,
+    sample_interval_s: float = 1.0,
+    warmup_s: float = 0.0,
 ) -> list[dict[str, Any]]:
     records = []
     pg_log = stack.postgres_log()
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-    with sampler_for(stack) as sampler, Progress(*columns, console=console) as progress:
+    with (
+        sampler_for(stack, sample_interval_s) as sampler,
+        Progress(*columns, console=console) as progress,
+    ):
+        total = warmup_s + seconds
         for concurrency in concurrencies:
-            task = progress.add_task(f"{stack.mode} × {concurrency}", total=seconds)
+            task = progress.add_task(f"{stack.mode} × {concurrency}", total=total)
 
             def tick(
                 result: LoadResult, elapsed: float, task: Any = task, c: int = concurrency
             ) -> None:
+                phase = "warming up" if elapsed < warmup_s else "measuring"
                 progress.update(
                     task,
-                    completed=min(elapsed, seconds),
+                    completed=min(elapsed, total),
                     description=(
-                        f"{stack.mode} × {c}: served {result.served}, failed {result.failed}"
+                        f"{stack.mode} × {c} {phase}: served {result.served}, failed "
+                        f"{result.failed} (in warm-up {sum(result.warmup_errors.values())})"
                     ),
                 )
 
             before = sampler.environment_summary()
             offset = _log_size(pg_log)
             sampler.take()
-            result = run_loop(run_load(stack.api_url, concurrency, seconds, mix, on_tick=tick))
+            result = run_loop(
+                run_load(stack.api_url, concurrency, seconds, mix, on_tick=tick, warmup_s=warmup_s)
+            )
             window = sampler.take()
             after = sampler.environment_summary()
             records.append(
                 record(stack.mode, result, window, before, after, _refusals_since(pg_log, offset))
             )
-            progress.update(task, completed=seconds)
+            progress.update(task, completed=total)
             time.sleep(1.0)  # let the pools settle between steps
     return records
