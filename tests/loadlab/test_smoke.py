@@ -91,9 +91,13 @@ def test_smoke_run_writes_results_and_leaves_nothing_behind(tmp_path: Path) -> N
     assert _mentioning(str(tmp_path)) == set(), "a stack's process outlived the lab"
 
 
-def test_bad_arguments_are_named() -> None:
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [("--steps", "10,abc"), ("--warmup-seconds", "-1"), ("--modes", "sideways"), ("--mix", "x=1")],
+)
+def test_bad_arguments_are_named(flag: str, value: str) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "pokedex_local.loadlab", "--steps", "10,abc"],
+        [sys.executable, "-m", "pokedex_local.loadlab", flag, value],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -101,4 +105,4 @@ def test_bad_arguments_are_named() -> None:
         check=False,
     )
     assert done.returncode == 2
-    assert "--steps" in done.stderr
+    assert flag.lstrip("-").split("-")[0] in done.stderr

@@ -39,7 +39,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--step-seconds",
         type=float,
         default=15.0,
-        help="how long each step drives load [%(default)s]",
+        help="how long each step's measured window lasts [%(default)s]",
+    )
+    p.add_argument(
+        "--warmup-seconds",
+        type=float,
+        default=10.0,
+        help="load before each step's measured window, reported apart: it absorbs the burst"
+        " of cold starts a new concurrency level causes [%(default)s]",
     )
     p.add_argument(
         "--modes",
