@@ -132,6 +132,14 @@ def run_mode(
     limits.setdefault("max_connections", stack.description.get("max_connections"))
     limits.setdefault("pool_size", stack.description.get("pool_size"))
     console.rule(f"{stack.mode}: {stack.api_url}")
+    # The references run first, on a fresh stack, so that the ramp's thousand environments
+    # and their aftermath do not weigh on them.
+    if stack.mode == "proxy" and not args.no_references:
+        results["references"].update(
+            references.database_and_api(
+                stack, args.reference_clients, args.reference_seconds, console
+            )
+        )
     results["steps"] += run_steps(
         stack,
         args.step_list,
@@ -141,12 +149,6 @@ def run_mode(
         args.sample_interval,
         args.warmup_seconds,
     )
-    if stack.mode == "proxy" and not args.no_references:
-        results["references"].update(
-            references.database_and_api(
-                stack, args.reference_clients, args.reference_seconds, console
-            )
-        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -68,6 +68,7 @@ def database_and_api(
     stack: Stack, clients: int, seconds: float, console: Console
 ) -> dict[str, Any]:
     console.print(f"reference: GET /poke_info/{{n}} only, {clients} clients, {seconds:.0f} s")
+    get_only(stack.api_url, clients, min(seconds, 5.0))  # warm-up: the environments start
     api = get_only(stack.api_url, clients, seconds)
     console.print(f"reference: pgbench through PgBouncer, {clients} clients, {seconds:.0f} s")
     bouncer = stack.endpoint("pgbouncer")
