@@ -97,6 +97,7 @@ def write_chart(path: Path, results: dict[str, Any]) -> None:
         ax.set_xlabel("concurrent clients")
         ax.set_xticks(sorted({s["concurrency"] for s in steps}))
         ax.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
+        ax.get_xaxis().set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     fig.suptitle(results.get("title", "Proxied Pokédex load lab"))
