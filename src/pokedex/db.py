@@ -94,19 +94,23 @@ class Database:
         return self._conn
 
     def _open(self, creds: DbCredentials) -> psycopg.Connection[Any]:
-        s = self._settings
         self.connects += 1
-        return self._connect(
-            host=s.db_endpoint,
-            port=s.db_port,
-            dbname=s.db_name or creds.dbname or "postgres",
-            user=creds.username,
-            password=creds.password,
-            sslmode=s.db_sslmode,
-            connect_timeout=s.connect_timeout_s,
-            autocommit=True,
-            prepare_threshold=None,
-        )
+        return self._connect(**connection_params(self._settings, creds))
+
+
+def connection_params(settings: Settings, creds: DbCredentials) -> dict[str, Any]:
+    """psycopg.connect's arguments for these settings and credentials, pooler-safe."""
+    return {
+        "host": settings.db_endpoint,
+        "port": settings.db_port,
+        "dbname": settings.db_name or creds.dbname or "postgres",
+        "user": creds.username,
+        "password": creds.password,
+        "sslmode": settings.db_sslmode,
+        "connect_timeout": settings.connect_timeout_s,
+        "autocommit": True,
+        "prepare_threshold": None,
+    }
 
 
 def _login_refused(exc: psycopg.OperationalError) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 
+from pokedex.db import connection_params
 from pokedex.errors import ConfigurationError
 from pokedex.migrate import migrate
 from pokedex.observability import configure_logging
@@ -32,7 +33,7 @@ def connect_with_retry(
     end = time.monotonic() + deadline_s
     while True:
         try:
-            return psycopg.connect(**params, autocommit=True, prepare_threshold=None)
+            return psycopg.connect(**params)
         except psycopg.OperationalError as exc:
             if time.monotonic() + RETRY_PAUSE_S > end:
                 raise
@@ -50,16 +51,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         settings.secret_id, client.get_secret_string(settings.secret_id)
     )
     app = DbCredentials.from_secret_string(app_secret_id, client.get_secret_string(app_secret_id))
-    params = {
-        "host": settings.db_endpoint,
-        "port": settings.db_port,
-        "dbname": settings.db_name or owner.dbname or "postgres",
-        "user": owner.username,
-        "password": owner.password,
-        "sslmode": settings.db_sslmode,
-        "connect_timeout": settings.connect_timeout_s,
-    }
-    with connect_with_retry(params) as conn:
+    with connect_with_retry(connection_params(settings, owner)) as conn:
         applied = migrate(conn, app_password=app.password)
     logger.info("migrations done", extra={"applied": applied})
     return {"applied": applied}

@@ -4,7 +4,6 @@ scale-out, throttling, timeouts and crashes that reset, idle reclaim, clean shut
 from __future__ import annotations
 
 import itertools
-import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -14,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from pokedex_local.tier.processes import alive
 from tests.e2e.gateway_process import GatewayProcess, Response, get, probe_gateway
 
 pytestmark = pytest.mark.e2e
@@ -39,14 +39,6 @@ def start(tmp_path: Path) -> Iterator[Callable[..., GatewayProcess]]:
 def concurrently(url: str, count: int) -> list[Response]:
     with ThreadPoolExecutor(count) as threads:
         return list(threads.map(lambda _: get(url), range(count)))
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def test_cold_start_then_warm_reuse(start: Callable[..., GatewayProcess]) -> None:

@@ -4,7 +4,6 @@ PostgreSQL through PgBouncer (proxy) or straight (direct); and `make run` itself
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from pokedex_local.tier.processes import alive
 from tests.e2e.gateway_process import GatewayProcess, get
 
 pytestmark = pytest.mark.e2e
@@ -90,12 +90,4 @@ def test_make_run_serves_then_stops_everything(tmp_path: Path) -> None:
     assert run.returncode == 0
     assert not stack_file.exists()
     time.sleep(0.5)
-    assert [pid for pid in pids if _alive(pid)] == []
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+    assert [pid for pid in pids if alive(pid)] == []
