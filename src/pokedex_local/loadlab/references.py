@@ -157,6 +157,6 @@ def verdicts(results: dict[str, Any]) -> list[str]:
     if ratio is not None:
         lines.append(
             f"{'MET' if ratio >= TARGET_RATIO else 'MISSED'}: GET /poke_info/{{n}} end to end "
-            f"runs at {ratio:.0%} of pgbench through PgBouncer (target {TARGET_RATIO:.0%})"
+            f"runs at {ratio:.1%} of pgbench through PgBouncer (target {TARGET_RATIO:.0%})"
         )
     return lines
