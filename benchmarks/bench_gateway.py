@@ -41,6 +41,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from handler_probe import smaps_rollup  # noqa: E402  (benchmarks/ is the script's own directory)
 from pokedex_local.gateway import events  # noqa: E402
 from pokedex_local.lambda_env.context import LambdaContext  # noqa: E402
 from pokedex_local.tier import LocalTier  # noqa: E402
@@ -273,11 +274,8 @@ def memory(pids: list[int]) -> dict[str, Any]:
     """PSS (shared pages split among sharers) and USS (pages only this process has), MB."""
     pss, uss, rss = [], [], []
     for pid in pids:
-        fields: dict[str, int] = {}
         try:
-            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
-                name, value = line.split(":", 1)
-                fields[name] = int(value.split()[0])
+            fields = smaps_rollup(pid)
         except (OSError, ValueError):
             continue
         pss.append(fields["Pss"] / 1024)

@@ -13,11 +13,17 @@ from pathlib import Path
 from types import SimpleNamespace
 
 
-def unshared_kib() -> int:
+def smaps_rollup(pid: int | str = "self") -> dict[str, int]:
+    """The kB fields of /proc/<pid>/smaps_rollup (Rss, Pss, Private_Clean, ...)."""
     fields = {}
-    for line in Path("/proc/self/smaps_rollup").read_text().splitlines()[1:]:
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
         name, value, *_ = line.split()
         fields[name.rstrip(":")] = int(value)
+    return fields
+
+
+def unshared_kib() -> int:
+    fields = smaps_rollup()
     return fields["Private_Clean"] + fields["Private_Dirty"]
 
 

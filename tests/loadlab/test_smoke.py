@@ -10,21 +10,16 @@ from pathlib import Path
 
 import pytest
 
+from pokedex_local.tier.processes import cmdline
+
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).parents[2]
 
 
 def _mentioning(text: str) -> set[int]:
     """Processes whose command line names ``text`` (a state directory, say)."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and int(entry.name) != os.getpid():
-            try:
-                if text in (entry / "cmdline").read_bytes().decode(errors="replace"):
-                    found.add(int(entry.name))
-            except OSError:
-                continue
-    return found
+    pids = (int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit())
+    return {pid for pid in pids if pid != os.getpid() and text in cmdline(pid)}
 
 
 def _descendants() -> set[int]:

@@ -45,7 +45,7 @@ class Child:
 
     def record(self) -> dict[str, Any]:
         """What a later run needs to recognise and stop this process if it is left behind."""
-        return {"pid": self.pid, "cmdline": _cmdline(self.pid), "signal": int(self.stop_signal)}
+        return {"pid": self.pid, "cmdline": cmdline(self.pid), "signal": int(self.stop_signal)}
 
     def stop(self, deadline_s: float = 10.0) -> None:
         if self.alive():
@@ -145,7 +145,7 @@ def stop_leftover(record: dict[str, Any], deadline_s: float = 10.0) -> None:
     The command-line check keeps a recycled pid, now someone else's process, out of harm.
     """
     pid = int(record["pid"])
-    if not alive(pid) or _cmdline(pid) != record["cmdline"]:
+    if not alive(pid) or cmdline(pid) != record["cmdline"]:
         return
     os.kill(pid, int(record["signal"]))
     end = time.monotonic() + deadline_s
@@ -161,8 +161,10 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
-def _cmdline(pid: int) -> str:
+def cmdline(pid: int) -> str:
+    """A process's command line, arguments joined by spaces; empty when it is gone."""
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+        return raw.replace(b"\0", b" ").decode(errors="replace").strip()
     except OSError:
         return ""
