@@ -4,7 +4,7 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 UV := uv run --frozen
 
-.PHONY: setup run test test-fast lint format synth deploy destroy load bench bench-handler bench-gateway seed
+.PHONY: setup run test test-fast lint format synth deploy destroy load bench bench-handler bench-gateway bench-burst seed
 
 setup:
 	@scripts/bootstrap.sh
@@ -51,6 +51,10 @@ bench-handler: setup
 ## bench-gateway: throughput and latency through the local gateway at 100 clients
 bench-gateway: setup
 	$(UV) python benchmarks/bench_gateway.py
+
+## bench-burst: 1,000 clients at once on a fresh stack, then a window after; proxy, then direct
+bench-burst: setup
+	$(UV) python -m pokedex_local.loadlab.burst --out benchmarks/results/burst.json $(BURST_ARGS)
 
 ## seed: regenerate the seed migration from data/pokedex.csv
 seed: setup

@@ -26,6 +26,7 @@ from pokedex_local.lambda_env.pool import EnvironmentPool
 from pokedex_local.tier import LocalTier
 
 HANDLER = "pokedex.handler.handler"
+DEFAULT_PRELOAD = "psycopg"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -59,6 +60,10 @@ def parser() -> argparse.ArgumentParser:
         f"[env POKEDEX_DB_MAX_CONNECTIONS, default {max_connections}]",
     )
     cli.add_options(parser)
+    # The function's one runtime dependency is imported once by the fork server and shared:
+    # a thousand cold starts then cost the handler's own import, not psycopg's ~150 ms of
+    # CPU each (see docs/local-runtime.md, "Cold starts"). POKEDEX_PRELOAD= turns it off.
+    parser.set_defaults(preload=os.environ.get("POKEDEX_PRELOAD", DEFAULT_PRELOAD))
     return parser
 
 
@@ -121,6 +126,10 @@ def describe(via: str, gateway: Gateway, pool: EnvironmentPool, tier: LocalTier)
             "reserved_concurrency": pool.config.reserved_concurrency,
             "timeout_s": pool.config.timeout_s,
             "memory_mb": pool.config.memory_mb,
+            # Imported by the fork server, not by each environment: their import time is
+            # not in any Init Duration.
+            "preloaded": list(pool.config.preload),
+            "init_concurrency": pool.config.init_concurrency,
             "env": dict(pool.config.env),
         },
         # Environments come and go: their live pids are at admin_url. All are children of

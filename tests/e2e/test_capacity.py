@@ -41,10 +41,12 @@ def test_a_thousand_concurrent_environments(tmp_path: Path) -> None:
     finally:
         gateway.stop()
     assert {status for status, _ in answers} == {200}
-    assert len({pid for _, pid in answers}) == CAPACITY
     # An environment is created only when all others are busy, and none was reclaimed:
-    # a thousand distinct environments means a thousand invocations in flight together.
-    assert summary["alive"] == summary["cold_starts"] == CAPACITY
-    assert summary["throttles"] == 0
+    # a thousand invocations in flight together made a thousand environments. (An
+    # invocation takes whichever is free first, a new one or one that has just finished,
+    # so the answers may name fewer pids: see pool.py.)
+    assert summary["created"] == summary["alive"] == CAPACITY
+    assert len({pid for _, pid in answers}) == summary["cold_starts"]
+    assert summary["throttles"] == summary["spawn_errors"] == 0
     # In waves it would take CAPACITY / 2 cores x HOLD_S; together, seconds of forking.
     assert elapsed < 60, elapsed

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from pokedex.routes import Route
 from pokedex_local.gateway.routing import Router
 from pokedex_local.gateway.server import ADMIN_PATH, Gateway, GatewayConfig
-from pokedex_local.lambda_env.config import FunctionConfig
+from pokedex_local.lambda_env.config import FunctionConfig, default_init_concurrency
 from pokedex_local.lambda_env.pool import EnvironmentPool
 
 # (flag, environment variable, type, default, help)
@@ -33,6 +33,8 @@ OPTIONS: tuple[tuple[str, str, type, Any, str], ...] = (
      "seconds an idle environment is kept warm before it is reclaimed"),
     ("--init-timeout", "POKEDEX_INIT_TIMEOUT", float, 10.0,
      "init phase limit in seconds (time spent waiting for a CPU excluded)"),
+    ("--init-concurrency", "POKEDEX_INIT_CONCURRENCY", int, 0,
+     "environments in their cold start at once, the rest queued (0: twice the CPU count)"),
     ("--integration-timeout", "POKEDEX_INTEGRATION_TIMEOUT", float, 30.0,
      "gateway integration timeout in seconds, answered with 503 (fixed at 30 s on AWS)"),
     ("--function-name", "POKEDEX_FUNCTION_NAME", str, "pokedex-local",
@@ -68,6 +70,7 @@ def function_config(
         reserved_concurrency=args.concurrency,
         idle_ttl_s=args.idle_ttl,
         init_timeout_s=args.init_timeout,
+        init_concurrency=args.init_concurrency or default_init_concurrency(),
         python_path=tuple(python_path),
         preload=tuple(m.strip() for m in args.preload.split(",") if m.strip()),
     )

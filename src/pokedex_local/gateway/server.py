@@ -87,7 +87,9 @@ class Gateway:
     def _admin(self, request: web.BaseRequest) -> responses.HttpResponse:
         if request.path != ADMIN_PATH or request.method != "GET":
             return responses.gateway_error(404)
-        body = json.dumps(self._pool.summary(), indent=2).encode()
+        # ?brief leaves out the per-environment list: cheap enough to poll under load.
+        brief = "brief" in request.query
+        body = json.dumps(self._pool.summary(brief=brief), indent=2).encode()
         return responses.HttpResponse(200, [("content-type", "application/json")], body)
 
     async def _api(self, request: web.BaseRequest, request_id: str) -> responses.HttpResponse:

@@ -24,6 +24,10 @@ class FunctionConfig:
     reserved_concurrency: int = 1000
     idle_ttl_s: float = 300.0
     init_timeout_s: float = 10.0
+    # How many environments may be in their cold start at once (see pool.py): enough to
+    # overlap one's waits (the secret, the TLS login) with another's CPU, few enough that
+    # each finishes fast on this machine's cores.
+    init_concurrency: int = field(default_factory=lambda: default_init_concurrency())
     python_path: tuple[str, ...] = ()
     # Modules the fork server imports before forking, shared by every environment. Off by
     # default: whatever is preloaded no longer counts in the cold start (see the docs).
@@ -34,6 +38,8 @@ class FunctionConfig:
             raise ValueError(f"handler {self.handler!r} must be module.function")
         if self.reserved_concurrency < 1:
             raise ValueError("reserved concurrency must be at least 1")
+        if self.init_concurrency < 1:
+            raise ValueError("init concurrency must be at least 1")
         if self.timeout_s <= 0 or self.init_timeout_s <= 0 or self.idle_ttl_s <= 0:
             raise ValueError("timeouts and the idle TTL must be positive")
 
@@ -76,3 +82,7 @@ class FunctionConfig:
             }
         )
         return env
+
+
+def default_init_concurrency() -> int:
+    return 2 * (os.cpu_count() or 1)

@@ -1,9 +1,11 @@
 """The gateway's handle on one execution environment, and one invocation's lifecycle.
 
-An invocation: START, the event down the wire, on a cold environment the init phase (the
-handler module's import, 10 s limit), the handler's run (the function timeout), then END
-and REPORT. A timeout, an init error or a crash leaves the environment unusable: it is
-killed here and the pool drops it, so the next invocation gets a fresh one.
+A new environment first runs its init phase (the handler module's import, 10 s limit),
+started by the pool as soon as the environment exists. An invocation: START, the event down
+the wire, the handler's run (the function timeout), then END and REPORT; the first one's
+REPORT carries the Init Duration. A timeout, an init error or a crash leaves the
+environment unusable: it is killed here and the pool drops it, so the next invocation gets
+a fresh one.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ class Environment:
         self._reader = channel.reader
         self._writer = channel.writer
         self.initialised = False
+        # What the first invocation answers when the init phase failed (Lambda reports an
+        # init error to the invocation that was waiting for the environment).
+        self.init_failure: bytes | None = None
+        self.init_ms: float | None = None
         self.dead = False
         self.invocations = 0
         self.created = time.monotonic()
@@ -58,12 +64,46 @@ class Environment:
         kill(self.pid)
         self._writer.close()
 
+    async def initialise(self, config: FunctionConfig) -> None:
+        """The init phase: import the handler's module (10 s limit), before any invoke.
+
+        Its outcome is kept for the first invocation, whose REPORT line carries the Init
+        Duration, as on Lambda. A failed init discards the environment.
+        """
+        started = time.perf_counter()
+        with contextlib.suppress(ConnectionError, RuntimeError):  # uvloop: closed
+            self._writer.write(protocol.encode({"t": "init"}))
+        try:
+            header, payload = await self._init_phase(config.init_timeout_s)
+        except InitTimeout:
+            logs.init_report(config.init_timeout_s * 1000, "timeout", None)
+            self._fail_init(_error("Init timed out"))
+            return
+        except (asyncio.IncompleteReadError, ConnectionError, protocol.ProtocolError):
+            elapsed = (time.perf_counter() - started) * 1000
+            logs.init_report(elapsed, "failure", "Runtime.ExitError")
+            self._fail_init(_error("Runtime exited during init", "Runtime.ExitError"))
+            return
+        if header["t"] == "error":
+            elapsed = (time.perf_counter() - started) * 1000
+            logs.init_report(elapsed, "error", json.loads(payload).get("errorType"))
+            self._fail_init(payload)
+            return
+        self.init_ms = float(header["ms"])
+        self.initialised = True
+
+    def _fail_init(self, payload: bytes) -> None:
+        self.init_failure = payload
+        self.discard()
+
     async def invoke(self, config: FunctionConfig, request_id: str, event: bytes) -> Outcome:
         self.invocations += 1
         logs.start(request_id)
         started = time.perf_counter()
-        init_ms: float | None = None
-        phase = "init" if not self.initialised else "invoke"
+        if self.init_failure is not None:
+            logs.finish(request_id, 0.0, config.memory_mb, 0, None)
+            return Outcome("init_error", self.init_failure)
+        init_ms = self.init_ms if self.invocations == 1 else None
         try:
             frame = protocol.encode(
                 {"t": "invoke", "id": request_id, "timeout_ms": int(config.timeout_s * 1000)},
@@ -75,22 +115,9 @@ class Environment:
             logs.flush()
             with contextlib.suppress(ConnectionError, RuntimeError):  # uvloop: closed
                 self._writer.write(frame)
-            if phase == "init":
-                header, payload = await self._init_phase(config.init_timeout_s)
-                if header["t"] == "error":
-                    elapsed = (time.perf_counter() - started) * 1000
-                    logs.init_report(elapsed, "error", json.loads(payload).get("errorType"))
-                    return self._finish(request_id, "init_error", payload, config, started, None)
-                init_ms = float(header["ms"])
-                self.initialised = True
-                phase = "invoke"
-                started = time.perf_counter()
             # asyncio.timeout rather than wait_for: no extra task per invocation.
             async with asyncio.timeout(config.timeout_s):
                 header, payload = await read_frame(self._reader)
-        except InitTimeout:
-            logs.init_report(config.init_timeout_s * 1000, "timeout", None)
-            return self._finish(request_id, "init_error", _error("Init timed out"), config, started)
         except TimeoutError:
             logs.platform(request_id, f"Task timed out after {config.timeout_s:.2f} seconds")
             payload = _error("Task timed out")
@@ -123,8 +150,8 @@ class Environment:
     async def _init_phase(self, limit_s: float) -> tuple[dict[str, Any], bytes]:
         """Wait for the end of init; the limit excludes time spent waiting for a CPU.
 
-        On Lambda each environment has its own CPU share; here a thousand cold starts
-        queue for two cores, so wall time would time out inits that are fine. The
+        On Lambda each environment has its own CPU share; here inits share two cores with
+        the traffic being served, so wall time could time out inits that are fine. The
         scheduler's per-process run-queue wait (/proc/<pid>/schedstat) is subtracted.
         """
         started = time.monotonic()

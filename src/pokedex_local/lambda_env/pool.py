@@ -3,8 +3,26 @@
 - one invocation at a time per environment;
 - a warm, idle environment is reused (the most recently used first, so the surplus ones
   stay idle and get reclaimed); a new one is created only when all are busy;
-- at most ``reserved_concurrency`` environments: beyond that an invocation is throttled;
+- an invocation is throttled only when the invocations in flight (running or waiting for
+  an environment) reach ``reserved_concurrency``, never because the machine is slow;
 - idle environments are reclaimed after ``idle_ttl_s``.
+
+What differs from Lambda, and why: on AWS every new environment starts on its own share of
+the fleet; here they all share this machine's cores. A thousand cold starts begun at once
+(a thousand handler imports, secret reads and TLS logins) would each crawl, hold their
+invocations for tens of seconds and starve the traffic already being served. So cold
+starts are *paced*, in two places, both ``init_concurrency`` wide:
+
+- at most that many environments are in their init phase (fork, handler import) at once;
+  the others are queued;
+- at most that many are in their first invocation (where the function reads its secret
+  and logs in to the database), each counting for at most ``FIRST_INVOCATION_PACE_S``, so
+  that a first invocation that sleeps or waits does not hold up the others.
+
+An invocation that found every environment busy waits for the first one that is free: a
+warm one that has just finished, or a new one whose turn has come. Every such invocation
+still causes one new environment, so a burst ends with as many environments (and, without
+a proxy, as many database connections) as the concurrency it asked for.
 """
 
 from __future__ import annotations
@@ -15,7 +33,7 @@ import itertools
 import logging
 import secrets
 import time
-from collections import Counter
+from collections import Counter, deque
 from typing import Any
 
 from pokedex_local.lambda_env import logs
@@ -25,46 +43,66 @@ from pokedex_local.lambda_env.zygote_client import SpawnError, Zygote
 
 logger = logging.getLogger(__name__)
 
+# How long a first invocation counts against the pace of cold starts: about what the real
+# handler's secret read and TLS login take on a busy machine.
+FIRST_INVOCATION_PACE_S = 0.1
+
 
 class Throttled(Exception):
-    """Rate exceeded: every environment the reserved concurrency allows is busy."""
+    """Rate exceeded: the invocations in flight have reached the reserved concurrency."""
 
 
 class EnvironmentPool:
     def __init__(self, config: FunctionConfig) -> None:
         self.config = config
         self._zygote = Zygote(config)
-        self._idle: list[Environment] = []
+        self._idle: list[Environment] = []  # warm: have served an invocation
+        self._fresh: deque[Environment] = deque()  # initialised, never invoked
         self._busy: set[Environment] = set()
-        self._starting = 0
+        # Invocations that found every environment busy, oldest first.
+        self._waiting: deque[asyncio.Future[Environment]] = deque()
+        self._starting = 0  # environments being forked or initialised
+        self._init_slots: asyncio.Semaphore | None = None
+        self._first_runs: dict[Environment, float] = {}  # first invocations, by start
+        self._creating: set[asyncio.Task[None]] = set()
         self._ids = itertools.count(1)
         self._reaper: asyncio.Task[None] | None = None
         self.counters: Counter[str] = Counter()
+        self.last_cold_start_done: float | None = None  # time.time() of the latest one
 
     async def start(self) -> None:
+        self._init_slots = asyncio.Semaphore(self.config.init_concurrency)
         await self._zygote.start()
         self._reaper = asyncio.create_task(self._reap_idle())
 
     async def stop(self) -> None:
-        if self._reaper is not None:
-            self._reaper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reaper
-        for env in [*self._idle, *self._busy]:
+        tasks = [t for t in (self._reaper, *self._creating) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for waiter in self._waiting:
+            if not waiter.done():
+                waiter.set_exception(SpawnError("the function is stopping"))
+        for env in self._all():
             env.discard()
         self._idle.clear()
+        self._fresh.clear()
         self._busy.clear()
         await self._zygote.stop()
 
+    def _all(self) -> list[Environment]:
+        return [*self._busy, *self._idle, *self._fresh]
+
     @property
     def pids(self) -> dict[str, Any]:
-        envs = [*self._idle, *self._busy]
-        return {"fork_server": self._zygote.pid, "environments": sorted(e.pid for e in envs)}
+        pids = sorted(e.pid for e in self._all() if not e.dead)
+        return {"fork_server": self._zygote.pid, "environments": pids}
 
     async def invoke(self, request_id: str, event: bytes) -> Outcome:
         """Run one invocation; raises Throttled or SpawnError."""
-        env = await self._acquire(request_id)
-        cold = not env.initialised
+        env = None if self._waiting else self._take_warm()
+        if env is None:
+            env = await self._wait_for_environment(request_id)
         try:
             outcome = await env.invoke(self.config, request_id, event)
         except BaseException:
@@ -73,12 +111,46 @@ class EnvironmentPool:
         finally:
             self._release(env)
         self.counters["invocations"] += 1
-        self.counters["cold_starts"] += cold
+        if env.invocations == 1:
+            self.counters["cold_starts"] += 1
+            self.last_cold_start_done = time.time()
         if not outcome.ok:
             self.counters[outcome.kind] += 1
         return outcome
 
-    async def _acquire(self, request_id: str) -> Environment:
+    async def _wait_for_environment(self, request_id: str) -> Environment:
+        if len(self._busy) + len(self._waiting) >= self.config.reserved_concurrency:
+            self.counters["throttles"] += 1
+            logs.platform(
+                request_id,
+                f"THROTTLED: reserved concurrency {self.config.reserved_concurrency} reached",
+            )
+            raise Throttled
+        waiter: asyncio.Future[Environment] = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiter)
+        self._grow()
+        self._dispatch()
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self._release(waiter.result())  # handed over just as we were cancelled
+            with contextlib.suppress(ValueError):
+                self._waiting.remove(waiter)
+            raise
+
+    def _dispatch(self) -> None:
+        """Give free environments to the waiting invocations, oldest first."""
+        while self._waiting:
+            if self._waiting[0].done():  # its caller was cancelled
+                self._waiting.popleft()
+                continue
+            env = self._take_warm() or self._take_fresh()
+            if env is None:
+                return
+            self._waiting.popleft().set_result(env)
+
+    def _take_warm(self) -> Environment | None:
         while self._idle:
             env = self._idle.pop()
             if env.usable:
@@ -86,68 +158,148 @@ class EnvironmentPool:
                 return env
             env.discard()  # died while idle (killed from outside)
             self.counters["crash"] += 1
-        if len(self._busy) + self._starting >= self.config.reserved_concurrency:
-            self.counters["throttles"] += 1
-            logs.platform(
-                request_id,
-                f"THROTTLED: reserved concurrency {self.config.reserved_concurrency} reached",
-            )
-            raise Throttled
-        self._starting += 1
-        try:
-            env_id = f"env-{next(self._ids)}"
-            log_stream = time.strftime("%Y/%m/%d/[$LATEST]", time.gmtime()) + secrets.token_hex(16)
-            env = Environment(env_id, log_stream, await self._zygote.spawn(env_id, log_stream))
-        except SpawnError:
-            self.counters["spawn_errors"] += 1
-            logger.exception("no execution environment for %s", request_id)
-            raise
-        finally:
-            self._starting -= 1
-        self._busy.add(env)
-        return env
+        return None
+
+    def _take_fresh(self) -> Environment | None:
+        while self._fresh:
+            env = self._fresh[0]
+            if env.init_failure is None and not env.usable:
+                self._fresh.popleft()  # died before its first invocation
+                self.counters["crash"] += 1
+                continue
+            # An init failure is reported at once; a cold start waits for its turn.
+            if env.init_failure is None and not self._first_invocation_slot():
+                return None
+            self._fresh.popleft()
+            self._busy.add(env)
+            self._first_runs[env] = now = time.monotonic()
+            # Its slot stops counting after the pace even if it is still running.
+            asyncio.get_running_loop().call_at(now + FIRST_INVOCATION_PACE_S, self._dispatch)
+            return env
+        return None
+
+    def _first_invocation_slot(self) -> bool:
+        cutoff = time.monotonic() - FIRST_INVOCATION_PACE_S
+        for env, started in list(self._first_runs.items()):
+            if started <= cutoff:
+                del self._first_runs[env]
+        return len(self._first_runs) < self.config.init_concurrency
 
     def _release(self, env: Environment) -> None:
         self._busy.discard(env)
+        self._first_runs.pop(env, None)
         if env.usable:
             env.last_used = time.monotonic()
             self._idle.append(env)
+        else:
+            self._grow()  # it is gone: the waiting invocations may need a new one
+        self._dispatch()
+
+    def _grow(self) -> None:
+        """One new environment for each waiting invocation that none is coming for, as
+        long as the reserved concurrency allows that many environments."""
+        alive = len(self._idle) + len(self._busy) + len(self._fresh)
+        while (
+            len(self._waiting) > self._starting + len(self._fresh)
+            and alive + self._starting < self.config.reserved_concurrency
+        ):
+            self._starting += 1
+            task = asyncio.create_task(self._create())
+            self._creating.add(task)
+            task.add_done_callback(self._creating.discard)
+
+    async def _create(self) -> None:
+        assert self._init_slots is not None
+        counted = True
+        try:
+            async with self._init_slots:
+                try:
+                    env = await self._spawn()
+                finally:
+                    self._starting -= 1
+                    counted = False
+            if env is None:
+                self._grow()  # the invocation it was for has been told
+            else:
+                env.last_used = time.monotonic()
+                self._fresh.append(env)
+                self._dispatch()
+        finally:
+            if counted:
+                self._starting -= 1
+
+    async def _spawn(self) -> Environment | None:
+        env_id = f"env-{next(self._ids)}"
+        log_stream = time.strftime("%Y/%m/%d/[$LATEST]", time.gmtime()) + secrets.token_hex(16)
+        try:
+            env = Environment(env_id, log_stream, await self._zygote.spawn(env_id, log_stream))
+        except SpawnError as exc:
+            self.counters["spawn_errors"] += 1
+            logger.error("no execution environment: %s", exc)
+            # Tell the invocation that has waited longest, rather than leave it hanging.
+            while self._waiting:
+                waiter = self._waiting.popleft()
+                if not waiter.done():
+                    waiter.set_exception(exc)
+                    break
+            return None
+        self.counters["created"] += 1
+        await env.initialise(self.config)
+        return env
 
     async def _reap_idle(self) -> None:
         ttl = self.config.idle_ttl_s
         while True:
             await asyncio.sleep(min(max(ttl / 4, 0.05), 5.0))
             cutoff = time.monotonic() - ttl
-            keep = [env for env in self._idle if env.last_used > cutoff and env.usable]
-            for env in self._idle:
-                if env not in keep:
-                    env.discard()
-                    self.counters["reclaimed"] += 1
-            self._idle = keep
+            self._idle = self._reap(self._idle, cutoff)
+            self._fresh = deque(self._reap(self._fresh, cutoff))
 
-    def summary(self) -> dict[str, Any]:
+    def _reap(
+        self, envs: list[Environment] | deque[Environment], cutoff: float
+    ) -> list[Environment]:
+        keep = []
+        for env in envs:
+            if env.last_used > cutoff and (env.usable or env.init_failure is not None):
+                keep.append(env)
+            else:
+                env.discard()
+                self.counters["reclaimed"] += 1
+        return keep
+
+    def summary(self, *, brief: bool = False) -> dict[str, Any]:
+        """What the admin endpoint shows; ``brief`` leaves out the per-environment list."""
         now = time.monotonic()
-        envs = [*self._busy, *self._idle]
-        return {
+        idle = [*self._idle, *(env for env in self._fresh if not env.dead)]
+        summary: dict[str, Any] = {
             "function": self.config.function_name,
             "handler": self.config.handler,
             "reserved_concurrency": self.config.reserved_concurrency,
+            "init_concurrency": self.config.init_concurrency,
+            "preloaded": list(self.config.preload),
             "timeout_s": self.config.timeout_s,
             "idle_ttl_s": self.config.idle_ttl_s,
-            "alive": len(envs),
+            "alive": len(self._busy) + len(idle),
             "busy": len(self._busy),
-            "idle": len(self._idle),
+            "idle": len(idle),
+            "never_invoked": len(idle) - len(self._idle),
             "starting": self._starting,
+            "waiting": len(self._waiting),
+            "created": self.counters["created"],
             "cold_starts": self.counters["cold_starts"],
+            "last_cold_start_done": self.last_cold_start_done,
             "invocations": self.counters["invocations"],
             "throttles": self.counters["throttles"],
             "timeouts": self.counters["timeout"],
             "function_errors": self.counters["error"],
             "init_errors": self.counters["init_error"],
             "crashes": self.counters["crash"],
+            "spawn_errors": self.counters["spawn_errors"],
             "reclaimed": self.counters["reclaimed"],
             "fork_server_pid": self._zygote.pid,
-            "environments": [
+        }
+        if not brief:
+            summary["environments"] = [
                 {
                     "id": env.env_id,
                     "pid": env.pid,
@@ -157,6 +309,6 @@ class EnvironmentPool:
                     "idle_s": 0.0 if env in self._busy else round(now - env.last_used, 3),
                     "log_stream": env.log_stream,
                 }
-                for env in envs
-            ],
-        }
+                for env in [*self._busy, *idle]
+            ]
+        return summary

@@ -1,6 +1,6 @@
 """What runs inside one execution environment: the runtime loop around the user's handler.
 
-The handler module is imported on the first invoke, not when the environment is forked:
+The handler module is imported in the environment's init phase, not in the fork server:
 that import is the cold start the REPORT line's Init Duration measures, and keeping it out
 of the fork server keeps every environment's module state (globals, connections) its own.
 """
@@ -23,34 +23,43 @@ from pokedex_local.lambda_env.context import LambdaContext
 
 Handler = Callable[[Any, LambdaContext], Any]
 
+# A warm environment yields to the control plane (the fork server, the gateway) and to the
+# cold starts: when a thousand environments want the same two cores, routing must go on at
+# more than 1/1000th of a core, and the few environments in their cold start (paced by the
+# pool) must finish it fast. Warm environments stay equal among themselves.
+WARM_NICENESS = 5
+
 
 def serve(stream: protocol.Stream) -> None:
-    """Answer invokes on ``stream`` one at a time until the gateway closes it."""
+    """Run the init phase when asked, then answer invokes on ``stream`` one at a time
+    until the gateway closes it."""
     handler: Handler | None = None
+    warm = False
     while True:
         frame = protocol.read_frame(stream)
         if frame is None:
             return
         header, payload = frame
-        if header["t"] != "invoke":
-            continue
-        request_id = str(header["id"])
-        if handler is None:
-            handler = _init(stream, request_id)
+        if header["t"] == "init" and handler is None:
+            handler = _init(stream)
             if handler is None:
                 return  # an init error resets the environment: the gateway discards us
-        deadline = time.monotonic() + int(header["timeout_ms"]) / 1000
-        _invoke(stream, handler, request_id, payload, deadline)
+        elif header["t"] == "invoke" and handler is not None:
+            deadline = time.monotonic() + int(header["timeout_ms"]) / 1000
+            _invoke(stream, handler, str(header["id"]), payload, deadline)
+            if not warm:
+                os.nice(WARM_NICENESS)
+                warm = True
 
 
-def _init(stream: protocol.Stream, request_id: str) -> Handler | None:
+def _init(stream: protocol.Stream) -> Handler | None:
     started = time.perf_counter()
     try:
         handler = _load(os.environ["_HANDLER"])
     except BaseException as exc:  # the user's module may raise anything, even SystemExit
         error = _describe(exc, "Runtime.ImportModuleError")
         _log_error(error)
-        protocol.write_frame(stream, {"t": "error", "phase": "init", "id": request_id}, error)
+        protocol.write_frame(stream, {"t": "error", "phase": "init"}, error)
         return None
     init_ms = (time.perf_counter() - started) * 1000
     _flush_logs()

@@ -26,7 +26,6 @@ import time
 from pokedex_local.lambda_env import protocol, runtime
 
 _PR_SET_PDEATHSIG = 1
-ENVIRONMENT_NICENESS = 5
 
 
 def main(control_fd: int, socket_path: str, preload: list[str]) -> None:
@@ -95,10 +94,6 @@ def _become_environment(socket_path: str, env_id: str, log_stream: str) -> None:
         sock.connect(socket_path)
         stream = sock.makefile("rwb")
         protocol.write_frame(stream, {"t": "hello", "env": env_id, "pid": os.getpid()})
-        # Once connected, yield to the control plane (this fork server, the gateway): when
-        # a thousand environments want the same two cores it must keep forking and routing
-        # at more than 1/1000th of a core. Environments stay equal among themselves.
-        os.nice(ENVIRONMENT_NICENESS)
         runtime.serve(stream)
     except BaseException:
         status = 1

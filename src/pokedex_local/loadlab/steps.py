@@ -18,14 +18,14 @@ from pokedex_local.loadlab.stack import Stack
 TOO_MANY = b"too many clients already"
 
 
-def _log_size(path: Path | None) -> int:
+def log_size(path: Path | None) -> int:
     try:
         return path.stat().st_size if path else 0
     except OSError:
         return 0
 
 
-def _refusals_since(path: Path | None, offset: int) -> int:
+def refusals_since(path: Path | None, offset: int) -> int:
     """How many logins PostgreSQL refused as "too many clients" since ``offset``."""
     if path is None:
         return 0
@@ -44,7 +44,8 @@ def sampler_for(stack: Stack, interval_s: float) -> Sampler:
         str(stack.description.get("app_user", "pokedex_app")),
         pgbouncer_admin_conninfo=stack.conninfo("pgbouncer", dbname="pgbouncer") if proxy else None,
         pool_database=str(stack.endpoint("postgres")["dbname"]),
-        environments_url=stack.api_url + "/__local/environments",
+        # ?brief: counters without the list of a thousand environments, polled under load.
+        environments_url=stack.api_url + "/__local/environments?brief",
         interval_s=interval_s,
     )
 
@@ -122,7 +123,7 @@ def run_steps(
                 )
 
             before = sampler.environment_summary()
-            offset = _log_size(pg_log)
+            offset = log_size(pg_log)
             sampler.take()
             result = run_loop(
                 run_load(stack.api_url, concurrency, seconds, mix, on_tick=tick, warmup_s=warmup_s)
@@ -130,7 +131,7 @@ def run_steps(
             window = sampler.take()
             after = sampler.environment_summary()
             records.append(
-                record(stack.mode, result, window, before, after, _refusals_since(pg_log, offset))
+                record(stack.mode, result, window, before, after, refusals_since(pg_log, offset))
             )
             progress.update(task, completed=total)
             time.sleep(1.0)  # let the pools settle between steps

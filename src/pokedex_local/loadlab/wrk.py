@@ -35,23 +35,37 @@ def available() -> bool:
     return shutil.which("wrk") is not None
 
 
-def run_wrk(base_url: str, clients: int, seconds: float) -> dict[str, Any]:
+def run_wrk(
+    base_url: str,
+    clients: int,
+    seconds: float,
+    *,
+    timeout_s: float = 35.0,
+    path: str | None = None,
+) -> dict[str, Any]:
+    """wrk for ``seconds``; ``path`` fixes the request path (default: dex numbers spread
+    over the Pokédex); a request unanswered after ``timeout_s`` counts as failed."""
+    script_text = SCRIPT
+    if path is not None:
+        script_text = SCRIPT.replace(
+            '"/poke_info/" .. ((counter * 7919) % 1025 + 1)', json.dumps(path)
+        )
     with tempfile.TemporaryDirectory(prefix="wrk-") as tmp:
         script = Path(tmp) / "get_pokemon.lua"
-        script.write_text(SCRIPT, encoding="utf-8")
+        script.write_text(script_text, encoding="utf-8")
         done = subprocess.run(
             [
                 "wrk",
                 f"--threads={min(2, clients)}",
                 f"--connections={clients}",
                 f"--duration={max(1, round(seconds))}s",
-                "--timeout=35s",
+                f"--timeout={max(1, round(timeout_s))}s",
                 f"--script={script}",
                 base_url + "/",
             ],
             capture_output=True,
             text=True,
-            timeout=seconds + 90,
+            timeout=seconds + timeout_s + 60,
             check=False,
         )
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")), None)
