@@ -297,6 +297,7 @@ class EnvironmentPool:
             "spawn_errors": self.counters["spawn_errors"],
             "reclaimed": self.counters["reclaimed"],
             "fork_server_pid": self._zygote.pid,
+            "fork_server_restarts": self._zygote.restarts,
         }
         if not brief:
             summary["environments"] = [

@@ -22,6 +22,10 @@ from pokedex_local.lambda_env.config import FunctionConfig
 # two cores, a fork and its hello can take many seconds, and the client's wait is bounded
 # by the integration timeout anyway. This only catches a fork server that stopped working.
 SPAWN_TIMEOUT_S = 300.0
+# A fork server that died is replaced after this pause (no busy loop if it keeps dying);
+# an environment asked for meanwhile waits at most RESTART_WAIT_S for the new one.
+RESTART_DELAY_S = 0.1
+RESTART_WAIT_S = 5.0
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +59,9 @@ class Zygote:
         self._control: asyncio.StreamWriter | None = None
         self._pending: dict[str, asyncio.Future[Channel]] = {}
         self._watch: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+        self._stopping = False
+        self.restarts = 0
 
     @property
     def pid(self) -> int | None:
@@ -65,6 +72,11 @@ class Zygote:
         self._dir = tempfile.mkdtemp(prefix="pokedex-env-")
         path = os.path.join(self._dir, "env.sock")
         self._server = await asyncio.start_unix_server(self._on_connect, path, backlog=4096)
+        await self._launch()
+
+    async def _launch(self) -> None:
+        """Start the fork server and wait for its first word."""
+        path = os.path.join(self._dir, "env.sock")
         ours, theirs = socket.socketpair()
         self._process = subprocess.Popen(
             [
@@ -92,18 +104,42 @@ class Zygote:
         if header["t"] != "ready":
             raise SpawnError(f"unexpected first message from the fork server: {header}")
         self._watch = asyncio.create_task(self._watch_control(reader))
+        self._ready.set()
 
     async def _watch_control(self, reader: asyncio.StreamReader) -> None:
-        """The fork server only ever closes its end by dying: fail fast from then on."""
+        """The fork server only ever closes its end by dying: start another one.
+
+        Its environments die with it (they must not outlive their parent), so the
+        invocations they were running fail, as on Lambda when a host is lost; the
+        invocations after them get new environments from the new fork server.
+        """
         await reader.read()
+        self._ready.clear()
         if self._control is not None and not self._control.is_closing():
-            logger.error("the fork server exited: no new execution environments")
             self._control.close()
         for future in self._pending.values():
             if not future.done():
                 future.set_exception(SpawnError("the fork server exited"))
+        if self._stopping:
+            return
+        code = None
+        if self._process is not None:
+            code = await asyncio.to_thread(self._process.wait)
+        logger.error("the fork server exited (status %s): starting a new one", code)
+        self.restarts += 1
+        await asyncio.sleep(RESTART_DELAY_S)
+        try:
+            await self._launch()
+        except (OSError, SpawnError):
+            logger.exception("the fork server could not be restarted")
 
     async def spawn(self, env_id: str, log_stream: str) -> Channel:
+        if not self._ready.is_set():
+            # Being restarted: worth a short wait, not an invocation's whole timeout.
+            try:
+                await asyncio.wait_for(self._ready.wait(), RESTART_WAIT_S)
+            except TimeoutError:
+                raise SpawnError("the fork server is not running") from None
         if self._control is None or self._control.is_closing():
             raise SpawnError("the fork server is not running")
         future: asyncio.Future[Channel] = asyncio.get_running_loop().create_future()
@@ -132,6 +168,7 @@ class Zygote:
         future.set_result(channel)
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._watch is not None:
             self._watch.cancel()
         if self._control is not None and not self._control.is_closing():
