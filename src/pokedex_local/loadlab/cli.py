@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
             run_mode(attach(args.stack), args, console, results)
         else:
             for mode in args.mode_list:
-                extra = ["--preload", args.preload] if args.preload else []
+                extra = [f"--preload={args.preload}"]  # even empty: run.py defaults to psycopg
                 stack = start(mode, args.state_dir / mode, extra=extra)
                 try:
                     run_mode(stack, args, console, results)
