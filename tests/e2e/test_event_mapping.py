@@ -23,7 +23,8 @@ def raw_request(
     """http.client, because urllib cannot send a header twice."""
     address = urlsplit(gateway.url)
     connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
-    connection.putrequest(method, target, skip_accept_encoding=True)
+    own_host = any(name.lower() == "host" for name, _ in headers)
+    connection.putrequest(method, target, skip_host=own_host, skip_accept_encoding=True)
     for name, value in headers:
         connection.putheader(name, value)
     connection.putheader("Content-Length", str(len(body)))
@@ -62,11 +63,54 @@ def test_cookies_move_to_their_own_list(probe: GatewayProcess) -> None:
     assert "cookie" not in event["headers"]
 
 
-def test_path_parameters_are_decoded_and_the_raw_path_kept(probe: GatewayProcess) -> None:
-    event = get(probe.url + "/echo/a%2Fb%20c").json()["event"]
-    assert event["routeKey"] == "ANY /echo/{id}"
-    assert event["rawPath"] == "/echo/a%2Fb%20c"
-    assert event["pathParameters"] == {"id": "a/b c"}
+# Sent path → rawPath, from events captured on real HTTP APIs (gateway/paths.py cites them).
+CAPTURED_PATHS = [
+    ("/files/plain", "/files/plain"),
+    ("/files/space%20value", "/files/space value"),
+    ("/files/question%3Fvalue", "/files/question"),
+    ("/files/hash%23value", "/files/hash#value"),
+    ("/files/slash%2Fvalue", "/files/slash/value"),
+    ("/files/unicode-%CE%BB-%E4%B8%96%E7%95%8C", "/files/unicode-λ-世界"),
+    ("/files/literal%252Fvalue", "/files/literal/value"),
+    ("/files/literal%253Fvalue", "/files/literal?value"),
+    ("/files/literal%2525value", "/files/literal%value"),
+]
+
+
+@pytest.mark.parametrize(("sent", "raw_path"), CAPTURED_PATHS)
+def test_paths_arrive_decoded_as_http_api_decodes_them(
+    probe: GatewayProcess, sent: str, raw_path: str
+) -> None:
+    event = get(probe.url + sent).json()["event"]
+    assert event["rawPath"] == event["requestContext"]["http"]["path"] == raw_path
+    assert event["pathParameters"] == {"path": raw_path.removeprefix("/files/")}
+
+
+@pytest.mark.parametrize("sent", ["/files/percent%25done", "/echo/%25", "/echo/%zz"])
+def test_a_percent_that_decodes_to_no_escape_is_400(probe: GatewayProcess, sent: str) -> None:
+    answer = get(probe.url + sent)
+    assert (answer.status, answer.json()) == (400, {"message": "Bad Request"})
+
+
+def test_routes_match_the_decoded_path(probe: GatewayProcess) -> None:
+    # An encoded "/" is a separator once decoded: /echo/{id} no longer matches it
+    assert get(probe.url + "/echo/a%2Fb").status == 404
+    event = get(probe.url + "/echo/%61%20b").json()["event"]
+    assert (event["routeKey"], event["pathParameters"]) == ("ANY /echo/{id}", {"id": "a b"})
+
+
+def test_forwarded_headers_and_domain_name(probe: GatewayProcess) -> None:
+    headers = [("X-Forwarded-For", "203.0.113.9"), ("Host", "api.example.com")]
+    _, payload, _ = raw_request(probe, "GET", "/echo", headers)
+    event = payload["event"]
+    assert event["headers"]["x-forwarded-for"] == "203.0.113.9, 127.0.0.1"
+    assert event["headers"]["x-forwarded-port"] == probe.url.rsplit(":", 1)[1]
+    assert event["headers"]["x-forwarded-proto"] == "http"
+    assert event["requestContext"]["domainName"] == "api.example.com"
+    assert event["requestContext"]["domainPrefix"] == "api"
+    # and with a port in Host, domainName still has none
+    _, payload, _ = raw_request(probe, "GET", "/echo", [("Host", "localhost:3000")])
+    assert payload["event"]["requestContext"]["domainName"] == "localhost"
 
 
 def test_route_precedence_follows_http_api(probe: GatewayProcess) -> None:
@@ -145,3 +189,13 @@ def test_inferred_responses(probe: GatewayProcess) -> None:
     echoed = get(probe.url + "/echo")
     assert echoed.status == 200
     assert echoed.headers["content-type"] == "application/json"
+
+
+def test_a_wrong_content_length_from_the_function_does_not_hang_the_client(
+    probe: GatewayProcess,
+) -> None:
+    began = time.monotonic()
+    answer = get(probe.url + "/wrong-length", timeout=5)
+    assert (answer.status, answer.body) == (200, b"short")
+    assert answer.headers["content-length"] == "5"
+    assert time.monotonic() - began < 3

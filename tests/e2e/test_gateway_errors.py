@@ -62,3 +62,8 @@ def test_integration_timeout_is_503(tmp_path: Path) -> None:
 def test_admin_paths_never_reach_the_function(probe: GatewayProcess) -> None:
     assert get(probe.url + "/__local/environments").json()["function"] == "pokedex-local"
     assert get(probe.url + "/__local/other").status == 404
+    # The admin prefix is checked on the path as sent; encoded, it is an API path no
+    # route has (routes may not use the prefix)
+    assert get(probe.url + "/%5F%5Flocal/environments").status == 404
+    assert get(probe.url + "/__local/environments?brief").json()["function"] == "pokedex-local"
+    assert "environments" not in get(probe.url + "/__local/environments?brief").json()

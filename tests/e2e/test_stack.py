@@ -56,6 +56,13 @@ def test_pikachu(stack: GatewayProcess) -> None:
     assert answer.json()["name"] == "Pikachu"
 
 
+def test_paths_are_decoded_as_http_api_decodes_them(stack: GatewayProcess) -> None:
+    # %32%35 is "25" once decoded: Pikachu, as on AWS
+    assert get(stack.url + "/poke_info/%32%35").json()["name"] == "Pikachu"
+    answer = get(stack.url + "/poke_info/%25")
+    assert (answer.status, answer.json()) == (400, {"message": "Bad Request"})
+
+
 def test_unknown_route_never_reaches_the_function(stack: GatewayProcess) -> None:
     assert get(stack.url + "/pokemon").status == 404
 

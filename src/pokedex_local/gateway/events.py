@@ -23,7 +23,8 @@ API_ID = "pokedexlcl"
 
 @dataclass(frozen=True)
 class HttpRequest:
-    """What the gateway saw, independent of the web framework."""
+    """What the gateway saw, independent of the web framework. ``raw_path`` is the path
+    as HTTP API puts it in ``rawPath``: already decoded (gateway/paths.py)."""
 
     method: str
     raw_path: str
@@ -32,6 +33,7 @@ class HttpRequest:
     body: bytes
     source_ip: str
     protocol: str = "HTTP/1.1"
+    port: int = 443  # the port the client connected to
 
 
 # Ids need to be unique, not secret: drawn from one generator seeded once from the OS,
@@ -74,7 +76,8 @@ def build_event(
 ) -> dict[str, Any]:
     now = time.time() if now is None else now
     headers, cookies = _headers(request, now)
-    host = headers.get("host", "localhost")
+    # domainName is the host alone, as on AWS where it never carries a port.
+    host = _without_port(headers.get("host", "localhost"))
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route_key,
@@ -91,7 +94,7 @@ def build_event(
         "accountId": ACCOUNT_ID,
         "apiId": API_ID,
         "domainName": host,
-        "domainPrefix": host.rsplit(":", 1)[0].split(".")[0],
+        "domainPrefix": host.split(".")[0],
         "http": {
             "method": request.method,
             "path": request.raw_path,
@@ -132,15 +135,24 @@ def _headers(request: HttpRequest, now: float) -> tuple[dict[str, str], list[str
             cookies.extend(part for part in value.split("; ") if part)
             continue
         headers[key] = f"{headers[key]},{value}" if key in headers else value
-    # What HTTP API adds on the way in.
-    headers.setdefault("x-forwarded-for", request.source_ip)
-    headers.setdefault("x-forwarded-proto", "http")
-    host = headers.get("host", "")
-    if ":" in host:
-        headers.setdefault("x-forwarded-port", host.rsplit(":", 1)[1])
+    # What HTTP API adds on the way in: the caller's address appended to any the client
+    # sent (a client can claim anything; the last entry is the one the gateway saw), and
+    # the protocol and port it connected with, always.
+    forwarded = headers.get("x-forwarded-for")
+    headers["x-forwarded-for"] = (
+        f"{forwarded}, {request.source_ip}" if forwarded else request.source_ip
+    )
+    headers["x-forwarded-proto"] = "http"
+    headers["x-forwarded-port"] = str(request.port)
     if "x-amzn-trace-id" not in headers:
         headers["x-amzn-trace-id"] = _trace_id(now)
     return headers, cookies
+
+
+def _without_port(host: str) -> str:
+    if host.startswith("["):  # [::1]:3000
+        return host.partition("]")[0] + "]"
+    return host.rsplit(":", 1)[0] if ":" in host else host
 
 
 def _query(raw_query: str) -> dict[str, str]:

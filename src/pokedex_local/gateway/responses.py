@@ -25,6 +25,7 @@ class HttpResponse:
 
 def gateway_error(status: int) -> HttpResponse:
     message = {
+        400: "Bad Request",
         404: "Not Found",
         413: "Request Entity Too Large",
         500: "Internal Server Error",
@@ -35,6 +36,9 @@ def gateway_error(status: int) -> HttpResponse:
         [("content-type", "application/json")],
         json.dumps({"message": message}).encode(),
     )
+
+
+_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
 
 
 class MalformedResponse(Exception):
@@ -65,7 +69,13 @@ def _structured(value: dict[str, Any]) -> HttpResponse:
     headers = value.get("headers") or {}
     if not isinstance(headers, dict):
         raise MalformedResponse("headers is not an object")
-    pairs = [(str(k).lower(), _scalar(k, v)) for k, v in headers.items()]
+    # The gateway frames the body itself, as API Gateway does: a function's own
+    # content-length (wrong, it would leave the client waiting) is not passed on.
+    pairs = [
+        (name, _scalar(k, v))
+        for k, v in headers.items()
+        if (name := str(k).lower()) not in _FRAMING_HEADERS
+    ]
     cookies = value.get("cookies") or []
     if not isinstance(cookies, list) or not all(isinstance(c, str) for c in cookies):
         raise MalformedResponse("cookies is not a list of strings")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 from pokedex.routes import Route
 
@@ -32,14 +31,15 @@ class Router:
         self._routes = sorted(routes, key=_specificity)
         self._default_route = default_route
 
-    def match(self, method: str, raw_path: str) -> Match | None:
+    def match(self, method: str, path: str) -> Match | None:
+        """``path`` decoded as HTTP API decodes it (gateway/paths.py): an encoded "/" has
+        become a segment separator by then, as the function will see it."""
         for route in self._routes:
             if route.method not in (method, "ANY"):
                 continue
-            # Matched on the raw path so that an encoded "/" stays inside one segment.
-            params = route.match(raw_path)
+            params = route.match(path)
             if params is not None:
-                return Match(route.route_key, {k: unquote(v) for k, v in params.items()})
+                return Match(route.route_key, params)
         if self._default_route:
             return Match("$default", {})
         return None

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import HttpVersion11, web
 from multidict import CIMultiDict
 
-from pokedex_local.gateway import events, responses
+from pokedex_local.gateway import events, paths, responses
 from pokedex_local.gateway.routing import RESERVED_PREFIX, Router
 from pokedex_local.lambda_env.environment import Outcome
 from pokedex_local.lambda_env.pool import EnvironmentPool, Throttled
@@ -44,6 +44,7 @@ class Gateway:
         # Invocations outlive a 503 (as on AWS the function keeps running): keep them here.
         self._inflight: set[asyncio.Task[Outcome]] = set()
         self.url = ""
+        self._port = config.port
 
     async def start(self) -> str:
         # aiohttp's low-level server: one handler for every path, so the Application's
@@ -62,6 +63,7 @@ class Gateway:
         site = web.TCPSite(self._runner, self.config.host, self.config.port, backlog=4096)
         await site.start()
         host, port = self._runner.addresses[0][:2]
+        self._port = int(port)
         self.url = f"http://{host}:{port}"
         return self.url
 
@@ -76,7 +78,8 @@ class Gateway:
         request_id = events.new_request_id()
         if request.headers.get("expect", "").lower() == "100-continue":
             await _continue(request)  # what the Application's router did for us
-        if request.path.startswith(RESERVED_PREFIX + "/"):
+        # Checked on the path as sent: /%5F%5Flocal/... is an API path that no route has.
+        if request.raw_path.startswith(RESERVED_PREFIX + "/"):
             answer = self._admin(request)
         else:
             answer = await self._api(request, request_id)
@@ -85,7 +88,7 @@ class Gateway:
         return web.Response(status=answer.status, headers=headers, body=answer.body)
 
     def _admin(self, request: web.BaseRequest) -> responses.HttpResponse:
-        if request.path != ADMIN_PATH or request.method != "GET":
+        if request.raw_path.partition("?")[0] != ADMIN_PATH or request.method != "GET":
             return responses.gateway_error(404)
         # ?brief leaves out the per-environment list: cheap enough to poll under load.
         brief = "brief" in request.query
@@ -94,7 +97,11 @@ class Gateway:
 
     async def _api(self, request: web.BaseRequest, request_id: str) -> responses.HttpResponse:
         raw_path, _, raw_query = request.raw_path.partition("?")
-        match = self._router.match(request.method, raw_path)
+        try:
+            path = paths.decode(raw_path)
+        except paths.BadPath:
+            return responses.gateway_error(400)
+        match = self._router.match(request.method, path)
         if match is None:
             return responses.gateway_error(404)
         if (request.content_length or 0) > self.config.max_request_bytes:
@@ -105,11 +112,12 @@ class Gateway:
             return responses.gateway_error(413)
         http_request = events.HttpRequest(
             method=request.method,
-            raw_path=raw_path,
+            raw_path=path,
             raw_query=raw_query,
             headers=request.headers.items(),
             body=body,
             source_ip=request.remote or "127.0.0.1",
+            port=self._port,
             protocol=f"HTTP/{request.version.major}.{request.version.minor}",
         )
         event = events.build_event(http_request, match.route_key, match.path_parameters, request_id)

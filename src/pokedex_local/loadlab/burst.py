@@ -13,9 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +112,7 @@ def burst(mode: str, args: argparse.Namespace, state_dir: Path) -> dict[str, Any
             )
             after_window = sampler.take()
             envs = sampler.environment_summary()
+            memory = environments_pss_mb(stack.api_url)
         last_warm = envs.get("last_cold_start_done")
         return {
             "mode": mode,
@@ -128,9 +131,32 @@ def burst(mode: str, args: argparse.Namespace, state_dir: Path) -> dict[str, Any
                 "preloaded": envs.get("preloaded"),
                 "last_warm_after_s": round(last_warm - began, 1) if last_warm else None,
             },
+            "memory": memory,
         }
     finally:
         stack.stop()
+
+
+def environments_pss_mb(api_url: str) -> dict[str, Any]:
+    """PSS of every environment and of the fork server, from /proc/<pid>/smaps_rollup."""
+    with urllib.request.urlopen(api_url + "/__local/environments", timeout=30) as answer:
+        summary = json.loads(answer.read())
+    pids = [int(env["pid"]) for env in summary["environments"]]
+    sizes = [kb for kb in map(_pss_kb, pids) if kb is not None]
+    fork_server = _pss_kb(int(summary["fork_server_pid"])) or 0
+    return {
+        "environments": len(sizes),
+        "pss_total_mb": round((sum(sizes) + fork_server) / 1024, 1),
+        "pss_median_mb": round(statistics.median(sizes) / 1024, 2) if sizes else None,
+    }
+
+
+def _pss_kb(pid: int) -> int | None:
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return None  # gone meanwhile
+    return next((int(ln.split()[1]) for ln in rollup.splitlines() if ln.startswith("Pss:")), 0)
 
 
 def _database(window: Window) -> dict[str, Any]:
@@ -149,7 +175,9 @@ def verdict(result: dict[str, Any]) -> str:
         f"({b.get('errors') or 'none'}), p99 {b['p99_ms']:.0f} ms; after: {a['served']} served, "
         f"{a['failed']} failed, p99 {a['p99_ms']:.0f} ms; PostgreSQL max {b['max_backends']} "
         f"backends, {result['refused_logins']} logins refused; {e['created']} environments, "
-        f"last warm after {e['last_warm_after_s']} s, {e['throttles']} throttles"
+        f"last warm after {e['last_warm_after_s']} s, {e['throttles']} throttles; "
+        f"{result['memory']['environments']} environments in "
+        f"{result['memory']['pss_total_mb']} MB PSS"
     )
 
 

@@ -41,6 +41,8 @@ def handler(event, context):
         }
     elif route == "GET /cookies":
         return {"statusCode": 200, "cookies": ["a=1; Path=/", "b=2"], "body": "ok"}
+    elif route == "GET /wrong-length":
+        return {"statusCode": 200, "headers": {"content-length": "9999"}, "body": "short"}
     elif route == "GET /string":
         return "plain string"
     print(f"probe handled {context.aws_request_id}")  # noqa: T201 - forwarded to the log

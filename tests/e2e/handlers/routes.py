@@ -16,5 +16,6 @@ ROUTES = (
     Route("GET", "/binary", "binary"),
     Route("GET", "/cookies", "cookies"),
     Route("GET", "/string", "string"),
+    Route("GET", "/wrong-length", "wrong_length"),
     Route("GET", "/files/{path+}", "echo"),
 )
