@@ -6,19 +6,28 @@ the pool's size, the time clients wait to borrow a connection (a wait that reach
 ConnectionBorrowTimeout, 120 s by default, fails the client) and pinned sessions (a pinned
 client holds one database connection for its whole session, defeating the pool).
 Alarms notify one SNS topic; subscribe to it after deploying (docs/deploy.md).
+
+The topic is encrypted with a customer-managed key: CloudWatch cannot use the AWS-managed
+``alias/aws/sns`` key (its policy cannot be changed to admit cloudwatch.amazonaws.com), so
+alarms on a topic encrypted with it never deliver. The key policy lets CloudWatch encrypt
+the messages it publishes, and the topic policy lets it publish, both only for alarms of
+this account and region.
 """
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Aws, Duration
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_sns as sns
 from constructs import Construct
+
+from infra.profiles import Profile
 
 PERIOD = Duration.minutes(1)
 # db.t3.micro's max_connections is LEAST(DBInstanceClassMemory/9531392, 5000), about 80 to
@@ -37,19 +46,29 @@ class Monitoring(Construct):
         proxy: rds.DatabaseProxy,
         function: lambda_.IFunction,
         http_api: apigwv2.HttpApi,
+        profile: Profile,
     ) -> None:
         super().__init__(scope, construct_id)
-        # The AWS-managed SNS key: encrypted at rest without a customer key's monthly fee.
-        self.topic = sns.Topic(
-            self,
-            "Alarms",
-            enforce_ssl=True,
-            master_key=kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns"),
-        )
+        self.topic_key, self.topic = self._build_topic(profile)
         self._proxy_name = proxy.db_proxy_name
         self._build_proxy_alarms()
         self._build_function_alarms(function)
         self._build_api_alarms(http_api)
+
+    def _build_topic(self, profile: Profile) -> tuple[kms.Key, sns.Topic]:
+        key = kms.Key(
+            self,
+            "AlarmsKey",
+            description="Encrypts the alarm topic; usable by CloudWatch alarms of this account",
+            enable_key_rotation=True,
+            removal_policy=profile.removal_policy,
+        )
+        topic = sns.Topic(self, "Alarms", enforce_ssl=True, master_key=key)
+        cloudwatch_alarms = _cloudwatch_alarms_of_this_account()
+        # Resource-policy grants: a service principal has no identity policy to add to.
+        key.grant(cloudwatch_alarms, "kms:Decrypt", "kms:GenerateDataKey*")
+        topic.grant_publish(cloudwatch_alarms)
+        return key, topic
 
     def _proxy_metric(self, name: str, statistic: str) -> cloudwatch.Metric:
         return cloudwatch.Metric(
@@ -130,3 +149,15 @@ class Monitoring(Construct):
             "The HTTP API answered 5xx.",
             datapoints=1,
         )
+
+
+def _cloudwatch_alarms_of_this_account() -> iam.IPrincipal:
+    """CloudWatch, acting for an alarm of this account and region (confused-deputy guard)."""
+    alarms = f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:*"
+    return iam.ServicePrincipal(
+        "cloudwatch.amazonaws.com",
+        conditions={
+            "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+            "ArnLike": {"aws:SourceArn": alarms},
+        },
+    )

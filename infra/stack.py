@@ -62,6 +62,7 @@ class PokedexStack(Stack):
             proxy=self.database.proxy,
             function=self.api.function,
             http_api=self.api.http_api,
+            profile=self.profile,
         )
 
     def _build_outputs(self) -> None:
