@@ -20,6 +20,20 @@ class Profile:
     deletion_protection: bool
     removal_policy: RemovalPolicy
     log_retention: logs.RetentionDays
+    # Reserved concurrency of the API function: at most this many environments, hence
+    # proxy client connections. The stage lets through what they can serve: a burst of one
+    # request per environment, and 10 requests per second per environment (100 ms each,
+    # several times the measured warm duration), so excess traffic gets API Gateway's 429
+    # instead of a throttled invoke's 500.
+    api_concurrency: int
+
+    @property
+    def api_burst_limit(self) -> int:
+        return self.api_concurrency
+
+    @property
+    def api_rate_limit(self) -> int:
+        return 10 * self.api_concurrency
 
 
 PROFILES: dict[str, Profile] = {
@@ -31,6 +45,7 @@ PROFILES: dict[str, Profile] = {
         deletion_protection=False,
         removal_policy=RemovalPolicy.DESTROY,
         log_retention=logs.RetentionDays.ONE_WEEK,
+        api_concurrency=20,
     ),
     "prod": Profile(
         name="prod",
@@ -39,6 +54,7 @@ PROFILES: dict[str, Profile] = {
         deletion_protection=True,
         removal_policy=RemovalPolicy.RETAIN,
         log_retention=logs.RetentionDays.THREE_MONTHS,
+        api_concurrency=100,
     ),
 }
 

@@ -43,9 +43,7 @@ class PokedexStack(Stack):
         return database
 
     def _build_function_tier(self) -> FunctionTier:
-        tier = FunctionTier(self, "Functions", network=self.network, profile=self.profile)
-        self.database.allow_client(tier.security_group)
-        return tier
+        return FunctionTier(self, "Functions", network=self.network, profile=self.profile)
 
     def _build_api(self) -> Api:
         return Api(
@@ -53,7 +51,14 @@ class PokedexStack(Stack):
         )
 
     def _build_migrations(self) -> Migrations:
-        return Migrations(self, "Migrations", tier=self.function_tier, database=self.database)
+        migrations = Migrations(self, "Migrations", tier=self.function_tier, database=self.database)
+        # The API function is created (and starts taking traffic) only once the schema
+        # and the application role it logs in as exist.
+        # (On the function resource alone: its role and policy need not wait.)
+        api_function = self.api.function.node.default_child
+        assert api_function is not None
+        api_function.node.add_dependency(migrations.trigger)
+        return migrations
 
     def _build_monitoring(self) -> Monitoring:
         return Monitoring(

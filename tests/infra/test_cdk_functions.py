@@ -112,3 +112,39 @@ def test_all_bundled_functions_are_python_on_arm(synth):
         {"Handler": Match.string_like_regexp(r"^pokedex\."), "Architectures": ["arm64"]},
         2,
     )
+
+
+def test_the_api_function_waits_for_the_migration_trigger(synth):
+    # Created only once the schema and the role it logs in as exist.
+    trigger_id, _ = synth.one("Custom::Trigger")
+    api_id = synth.logical_id(synth.stack.api.function)
+    assert trigger_id in synth.json["Resources"][api_id]["DependsOn"]
+
+
+def test_the_trigger_waits_for_the_secrets_endpoint_and_every_security_group_rule(synth):
+    # Its run needs Secrets Manager (the endpoint) and the path runner → proxy → database:
+    # every group and every standalone rule of those groups exists before it runs.
+    _, trigger = synth.one("Custom::Trigger")
+    endpoint_id, _ = synth.one("AWS::EC2::VPCEndpoint")
+    rules = {
+        *synth.resources("AWS::EC2::SecurityGroupIngress"),
+        *synth.resources("AWS::EC2::SecurityGroupEgress"),
+    }
+    groups = {
+        synth.logical_id(group)
+        for group in (
+            synth.stack.migrations.security_group,
+            synth.stack.database.proxy_security_group,
+            synth.stack.database.security_group,
+            synth.stack.network.secrets_endpoint.connections.security_groups[0],
+        )
+    }
+    path_rules = {
+        rule_id
+        for rule_id in rules
+        if any(group in str(synth.json["Resources"][rule_id]["Properties"]) for group in groups)
+        and synth.logical_id(synth.stack.api.security_group)
+        not in str(synth.json["Resources"][rule_id]["Properties"]["GroupId"])
+    }
+    assert len(path_rules) >= 6
+    assert {endpoint_id, *groups, *path_rules} <= set(trigger["DependsOn"])
