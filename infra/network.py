@@ -6,7 +6,12 @@ Manager) is reached through an interface endpoint, so no NAT gateway is paid for
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from aws_cdk import Aws
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -72,3 +77,20 @@ class Network(Construct):
     def allow_secrets_access(self, peer: ec2.IConnectable) -> None:
         """Let ``peer`` reach Secrets Manager (HTTPS to the endpoint)."""
         self.secrets_endpoint.connections.allow_default_port_from(peer)
+
+    def limit_secrets_endpoint_to(self, secrets: Iterable[secretsmanager.ISecret]) -> None:
+        """Let the endpoint serve reads of ``secrets`` by this account's principals, only.
+
+        Without a policy an endpoint allows every action on every secret of every account:
+        code in the VPC could read (or write) any secret its credentials reach. IAM still
+        decides who may read which of these; the endpoint adds a second fence.
+        """
+        self.secrets_endpoint.add_to_policy(
+            iam.PolicyStatement(
+                # Endpoint policies take a principal; "*" narrowed by the account condition.
+                principals=[iam.AnyPrincipal()],
+                actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                resources=[secret.secret_arn for secret in secrets],
+                conditions={"StringEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID}},
+            )
+        )

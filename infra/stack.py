@@ -40,6 +40,7 @@ class PokedexStack(Stack):
         # Harmless if RDS Proxy reads its secrets over AWS's own network, needed if it does
         # so from its network interfaces in these subnets.
         self.network.allow_secrets_access(database.proxy_security_group)
+        self.network.limit_secrets_endpoint_to([database.owner_secret, database.app_secret])
         return database
 
     def _build_function_tier(self) -> FunctionTier:

@@ -52,3 +52,21 @@ def test_vpc_flow_logs_go_to_a_log_group_with_retention(synth):
     assert props["TrafficType"] == "ALL"
     log_group_id = props["LogGroupName"]["Ref"]
     assert "RetentionInDays" in synth.json["Resources"][log_group_id]["Properties"]
+
+
+def test_the_secrets_endpoint_serves_reads_of_the_stacks_two_secrets_only(synth):
+    database = synth.stack.database
+    _, endpoint = synth.one("AWS::EC2::VPCEndpoint")
+    [statement] = endpoint["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Allow"
+    assert sorted(statement["Action"]) == [
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
+    ]
+    assert sorted(map(str, statement["Resource"])) == sorted(
+        str({"Ref": synth.logical_id(secret)})
+        for secret in (database.owner_secret, database.app_secret)
+    )
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}
+    }
