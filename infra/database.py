@@ -23,6 +23,9 @@ from infra.profiles import Profile
 ENGINE_VERSION = rds.PostgresEngineVersion.VER_17_9  # pinned minor: a bare "17" drifts
 INSTANCE_TYPE = ec2.InstanceType.of(ec2.InstanceClass.BURSTABLE3, ec2.InstanceSize.MICRO)
 ALLOCATED_STORAGE_GB = 20
+# Storage autoscaling's ceiling: room for five times the start without anyone paged at night,
+# and a bound on the bill (100 GB of gp2 is about $11.50 a month single-AZ).
+MAX_ALLOCATED_STORAGE_GB = 100
 DATABASE_NAME = "demoProxiedDB"
 PORT = 5432
 OWNER_USERNAME = "postgres"
@@ -78,6 +81,7 @@ class Database(Construct):
             engine=rds.DatabaseInstanceEngine.postgres(version=ENGINE_VERSION),
             instance_type=INSTANCE_TYPE,
             allocated_storage=ALLOCATED_STORAGE_GB,
+            max_allocated_storage=MAX_ALLOCATED_STORAGE_GB,
             storage_encrypted=True,
             database_name=DATABASE_NAME,
             port=PORT,

@@ -35,6 +35,10 @@ PERIOD = Duration.minutes(1)
 DATABASE_CONNECTIONS = 70
 # A borrow that waits a full second already costs the API caller more than the query does.
 BORROW_LATENCY_MICROSECONDS = 1_000_000
+# 10% of the 20 GB allocated at first. Storage autoscaling grows the volume when less than
+# 10% is free for 5 minutes, but at most once every 6 hours and never past its ceiling:
+# below 2 GB someone should look at what is filling it.
+FREE_STORAGE_BYTES = 2 * 1024**3
 
 
 class Monitoring(Construct):
@@ -44,6 +48,7 @@ class Monitoring(Construct):
         construct_id: str,
         *,
         proxy: rds.DatabaseProxy,
+        instance: rds.DatabaseInstance,
         function: lambda_.IFunction,
         http_api: apigwv2.HttpApi,
         profile: Profile,
@@ -52,6 +57,7 @@ class Monitoring(Construct):
         self.topic_key, self.topic = self._build_topic(profile)
         self._proxy_name = proxy.db_proxy_name
         self._build_proxy_alarms()
+        self._build_instance_alarms(instance)
         self._build_function_alarms(function)
         self._build_api_alarms(http_api)
 
@@ -86,6 +92,9 @@ class Monitoring(Construct):
         threshold: float,
         description: str,
         datapoints: int = 3,
+        comparison: cloudwatch.ComparisonOperator = (
+            cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+        ),
     ) -> cloudwatch.Alarm:
         alarm = cloudwatch.Alarm(
             self,
@@ -94,7 +103,7 @@ class Monitoring(Construct):
             threshold=threshold,
             evaluation_periods=datapoints,
             datapoints_to_alarm=datapoints,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            comparison_operator=comparison,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             alarm_description=description,
         )
@@ -123,6 +132,17 @@ class Monitoring(Construct):
             "Sessions are pinned to database connections (SET, PREPARE, temp tables, "
             "advisory locks...): the proxy cannot multiplex them.",
             datapoints=5,  # the deploy-time migration may pin briefly
+        )
+
+    def _build_instance_alarms(self, instance: rds.DatabaseInstance) -> None:
+        self._alarm(
+            "FreeStorage",
+            instance.metric_free_storage_space(period=Duration.minutes(5), statistic="Minimum"),
+            FREE_STORAGE_BYTES,
+            "The database has less than 2 GB of free storage; autoscaling grows it at most "
+            "every 6 hours and up to its ceiling, then writes fail.",
+            datapoints=1,
+            comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         )
 
     def _build_function_alarms(self, function: lambda_.IFunction) -> None:

@@ -66,6 +66,7 @@ class PokedexStack(Stack):
             self,
             "Monitoring",
             proxy=self.database.proxy,
+            instance=self.database.instance,
             function=self.api.function,
             http_api=self.api.http_api,
             profile=self.profile,

@@ -20,6 +20,7 @@ def test_alarms_cover_proxy_function_and_api(synth):
         "DatabaseConnections",
         "DatabaseConnectionsBorrowLatency",
         "DatabaseConnectionsCurrentlySessionPinned",
+        "FreeStorageSpace",
         "Errors",
         "Throttles",
         "5xx",
@@ -36,7 +37,7 @@ def test_proxy_alarms_watch_this_stacks_proxy(synth):
             else [m["MetricStat"]["Metric"] for m in props["Metrics"] if "MetricStat" in m]
         )
         for metric in metrics:
-            if metric["Namespace"] == "AWS/RDS":
+            if metric["Namespace"] == "AWS/RDS" and metric["MetricName"] != "FreeStorageSpace":
                 assert metric["Dimensions"] == [{"Name": "ProxyName", "Value": {"Ref": proxy_id}}]
 
 
@@ -91,3 +92,19 @@ def test_the_topic_policy_lets_cloudwatch_alarms_publish(synth):
 def test_the_alarm_key_goes_with_a_dev_stack_and_stays_with_prod(dev, prod):
     assert dev.one("AWS::KMS::Key")[1]["DeletionPolicy"] == "Delete"
     assert prod.one("AWS::KMS::Key")[1]["DeletionPolicy"] == "Retain"
+
+
+def test_free_storage_alarm_watches_the_instance(synth):
+    db_id, _ = synth.one("AWS::RDS::DBInstance")
+    [alarm] = [a for a in _alarms(synth) if _metric_names(a) == {"FreeStorageSpace"}]
+    props = alarm["Properties"]
+    assert props["Dimensions"] == [{"Name": "DBInstanceIdentifier", "Value": {"Ref": db_id}}]
+    assert props["ComparisonOperator"] == "LessThanThreshold"
+    assert props["Statistic"] == "Minimum"
+    assert 0 < props["Threshold"] <= 0.1 * 20 * 1024**3  # at most 10% of the first 20 GB
+
+
+def test_storage_autoscaling_has_a_ceiling(synth):
+    _, db = synth.one("AWS::RDS::DBInstance")
+    props = db["Properties"]
+    assert int(props["AllocatedStorage"]) < props["MaxAllocatedStorage"] <= 100
