@@ -15,6 +15,7 @@ from aws_cdk import App, Environment
 from infra.nag import add_checks
 from infra.profiles import profile_named
 from infra.stack import PokedexStack
+from infra.zones import parse_zone_ids
 
 DEFAULT_STACK_NAME = "ProxiedPokedex"
 
@@ -26,6 +27,7 @@ def create_app(
     app = App(context=dict(context or {}), outdir=outdir)
     profile = profile_named(app.node.try_get_context("profile"))
     stack_name = app.node.try_get_context("stack_name") or DEFAULT_STACK_NAME
+    zone_ids = app.node.try_get_context("zone_ids")
     # Unset outside the CDK CLI: the template is then environment-agnostic (no lookups, no
     # credentials needed to synthesize).
     env = Environment(
@@ -36,6 +38,7 @@ def create_app(
         app,
         stack_name,
         profile=profile,
+        zone_ids=None if zone_ids is None else parse_zone_ids(zone_ids),
         env=env,
         description=f"Proxied Pokédex ({profile.name}): HTTP API → Lambda → RDS Proxy → RDS",
     )

@@ -2,29 +2,41 @@
 
 Nothing in the stack talks to the internet. The one AWS API the functions need (Secrets
 Manager) is reached through an interface endpoint, so no NAT gateway is paid for.
+
+The subnets are pinned to two zones by zone ID (``infra/zones.py``): RDS Proxy is not offered
+in every zone, and the zone *names* (us-east-1a...) map to different physical zones in each
+account, so only IDs can avoid the ones it lacks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from aws_cdk import Aws
+from aws_cdk import Aws, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from infra import zones
 from infra.profiles import Profile
 
 VPC_CIDR = "10.0.0.0/27"
 SUBNET_MASK = 28
-AZ_COUNT = 2  # RDS subnet groups and RDS Proxy both require two AZs
+AZ_COUNT = zones.ZONE_COUNT  # RDS subnet groups and RDS Proxy both require two AZs
 ISOLATED = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
 
 
 class Network(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, profile: Profile) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        profile: Profile,
+        zone_ids: Sequence[str] | None = None,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.vpc = ec2.Vpc(
             self,
@@ -47,8 +59,19 @@ class Network(Construct):
         # must outlive the stack too, or deleting the stack fails on resources in use.
         for resource in (self.vpc, *self.vpc.isolated_subnets):
             resource.apply_removal_policy(profile.removal_policy)
+        self._pin_zones(zone_ids)
         self._build_flow_logs(profile)
         self.secrets_endpoint = self._build_secrets_endpoint()
+
+    def _pin_zones(self, zone_ids: Sequence[str] | None) -> None:
+        """Place the subnets by zone ID instead of the first two zone names of Fn::GetAZs."""
+        pinned = zones.subnet_zone_ids(self, Stack.of(self).region, zone_ids)
+        for subnet, zone_id in zip(self.vpc.isolated_subnets, pinned, strict=True):
+            cfn_subnet = subnet.node.default_child
+            assert isinstance(cfn_subnet, ec2.CfnSubnet)
+            # A subnet takes either AvailabilityZone or AvailabilityZoneId, not both.
+            cfn_subnet.add_property_deletion_override("AvailabilityZone")
+            cfn_subnet.availability_zone_id = zone_id
 
     def _build_flow_logs(self, profile: Profile) -> None:
         log_group = logs.LogGroup(

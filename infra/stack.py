@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import Aspects, CfnOutput, Stack
@@ -19,10 +20,17 @@ from infra.profiles import Profile
 
 class PokedexStack(Stack):
     def __init__(
-        self, scope: Construct, construct_id: str, *, profile: Profile, **kwargs: Any
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        profile: Profile,
+        zone_ids: Sequence[str] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.profile = profile
+        self.zone_ids = zone_ids
         self.network = self._build_network()
         self.database = self._build_database()
         self.function_tier = self._build_function_tier()
@@ -33,7 +41,7 @@ class PokedexStack(Stack):
         Aspects.of(self).add(DropOwnRoleDependsOn())
 
     def _build_network(self) -> Network:
-        return Network(self, "Network", profile=self.profile)
+        return Network(self, "Network", profile=self.profile, zone_ids=self.zone_ids)
 
     def _build_database(self) -> Database:
         database = Database(self, "Database", network=self.network, profile=self.profile)

@@ -19,7 +19,7 @@ def test_only_two_isolated_slash_28_subnets_in_two_azs(synth):
         assert ipaddress.ip_network(props["CidrBlock"]).prefixlen == 28
         assert props["MapPublicIpOnLaunch"] is False
         assert {"Key": "aws-cdk:subnet-type", "Value": "Isolated"} in props["Tags"]
-    azs = [str(s["Properties"]["AvailabilityZone"]) for s in subnets]
+    azs = [str(s["Properties"]["AvailabilityZoneId"]) for s in subnets]
     assert len(set(azs)) == 2
 
 
