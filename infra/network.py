@@ -1,4 +1,4 @@
-"""The network: a /27 VPC with two isolated /28 subnets and no route to the internet.
+"""The network: a /26 VPC with two isolated /27 subnets and no route to the internet.
 
 Nothing in the stack talks to the internet. The one AWS API the functions need (Secrets
 Manager) is reached through an interface endpoint, so no NAT gateway is paid for.
@@ -22,8 +22,11 @@ from constructs import Construct
 from infra import zones
 from infra.profiles import Profile
 
-VPC_CIDR = "10.0.0.0/27"
-SUBNET_MASK = 28
+# Each subnet must hold 20 addresses (`python -m infra.address_budget`: 5 reserved by AWS,
+# the endpoint, two Hyperplane interfaces, the DB instance and its replacement, and the 10
+# RDS Proxy needs free); a /28 has 16, a /27 32. The VPC is exactly the two subnets.
+VPC_CIDR = "10.0.0.0/26"
+SUBNET_MASK = 27
 AZ_COUNT = zones.ZONE_COUNT  # RDS subnet groups and RDS Proxy both require two AZs
 ISOLATED = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
 

@@ -6,17 +6,17 @@ from aws_cdk.assertions import Match
 pytestmark = pytest.mark.infra
 
 
-def test_vpc_is_a_slash_27(synth):
-    synth.template.has_resource_properties("AWS::EC2::VPC", {"CidrBlock": "10.0.0.0/27"})
+def test_vpc_is_a_slash_26_exactly_holding_its_two_subnets(synth):
+    synth.template.has_resource_properties("AWS::EC2::VPC", {"CidrBlock": "10.0.0.0/26"})
     assert len(synth.resources("AWS::EC2::VPC")) == 1
 
 
-def test_only_two_isolated_slash_28_subnets_in_two_azs(synth):
+def test_only_two_isolated_slash_27_subnets_in_two_azs(synth):
     subnets = synth.resources("AWS::EC2::Subnet").values()
     assert len(subnets) == 2
     for subnet in subnets:
         props = subnet["Properties"]
-        assert ipaddress.ip_network(props["CidrBlock"]).prefixlen == 28
+        assert ipaddress.ip_network(props["CidrBlock"]).prefixlen == 27
         assert props["MapPublicIpOnLaunch"] is False
         assert {"Key": "aws-cdk:subnet-type", "Value": "Isolated"} in props["Tags"]
     azs = [str(s["Properties"]["AvailabilityZoneId"]) for s in subnets]
