@@ -1,9 +1,17 @@
 import pytest
 from aws_cdk.assertions import Match
 
+from infra.bundling import PACKAGE_DIR
+
 pytestmark = pytest.mark.infra
 
-CONNECTION_ENV = {"DB_PORT": "5432", "DB_NAME": "demoProxiedDB", "DB_SSLMODE": "require"}
+CONNECTION_ENV = {
+    "DB_PORT": "5432",
+    "DB_NAME": "demoProxiedDB",
+    # The proxy's certificate is verified, name included, against the shipped Amazon roots.
+    "DB_SSLMODE": "verify-full",
+    "DB_SSLROOTCERT": "amazon-root-cas.pem",
+}
 
 
 def _function(synth, construct):
@@ -148,3 +156,8 @@ def test_the_trigger_waits_for_the_secrets_endpoint_and_every_security_group_rul
     }
     assert len(path_rules) >= 6
     assert {endpoint_id, *groups, *path_rules} <= set(trigger["DependsOn"])
+
+
+def test_the_root_cas_named_in_the_environment_ship_in_the_function_package():
+    # The asset is src/pokedex plus wheels; a relative DB_SSLROOTCERT is read from there.
+    assert (PACKAGE_DIR / CONNECTION_ENV["DB_SSLROOTCERT"]).is_file()
