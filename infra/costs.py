@@ -41,6 +41,8 @@ def fixed_monthly() -> list[Line]:
         Line("KMS key for the alarm topic", 1.00, 1.00),
         # $0.10 per standard-resolution alarm metric-month; seven alarms of one metric each.
         Line("CloudWatch alarms, 7 metrics", 7 * 0.10, 7 * 0.10),
+        # $3.00 per dashboard-month (the account's first three are free: not counted here).
+        Line("CloudWatch dashboard", 3.00, 3.00),
     ]
 
 

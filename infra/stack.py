@@ -9,6 +9,7 @@ from aws_cdk import Aspects, CfnOutput, Stack
 from constructs import Construct
 
 from infra.api import Api
+from infra.dashboard import Dashboard
 from infra.database import Database
 from infra.depends_on import DropOwnRoleDependsOn
 from infra.functions import FunctionTier
@@ -37,6 +38,7 @@ class PokedexStack(Stack):
         self.api = self._build_api()
         self.migrations = self._build_migrations()
         self.monitoring = self._build_monitoring()
+        self.dashboard = self._build_dashboard()
         self._build_outputs()
         Aspects.of(self).add(DropOwnRoleDependsOn())
 
@@ -78,6 +80,16 @@ class PokedexStack(Stack):
             function=self.api.function,
             http_api=self.api.http_api,
             profile=self.profile,
+        )
+
+    def _build_dashboard(self) -> Dashboard:
+        return Dashboard(
+            self,
+            "Dashboard",
+            http_api=self.api.http_api,
+            function=self.api.function,
+            proxy=self.database.proxy,
+            instance=self.database.instance,
         )
 
     def _build_outputs(self) -> None:
