@@ -40,6 +40,11 @@ def create_app(
     """The app and its one stack; context as given by `cdk -c key=value` (or by a test)."""
     app = App(context={**cdk_json_context(), **(context or {})}, outdir=outdir)
     profile = profile_named(app.node.try_get_context("profile"))
+    # An account whose concurrency quota is below the profile's reservation plus the 100
+    # unreserved Lambda keeps back cannot deploy it: the reservation is then chosen here.
+    api_concurrency = app.node.try_get_context("api_concurrency")
+    if api_concurrency is not None:
+        profile = profile.with_api_concurrency(api_concurrency)
     stack_name = app.node.try_get_context("stack_name") or DEFAULT_STACK_NAME
     zone_ids = app.node.try_get_context("zone_ids")
     # Unset outside the CDK CLI: the template is then environment-agnostic (no lookups, no

@@ -6,7 +6,7 @@ network and the security-group chain), so a dev deployment exercises production'
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_logs as logs
@@ -26,6 +26,16 @@ class Profile:
     # several times the measured warm duration), so excess traffic gets API Gateway's 429
     # instead of a throttled invoke's 500.
     api_concurrency: int
+
+    def with_api_concurrency(self, value: object) -> Profile:
+        """This profile with another reserved concurrency (``-c api_concurrency=N``)."""
+        try:
+            concurrency = int(str(value))
+        except ValueError:
+            concurrency = 0
+        if concurrency < 1:
+            raise ValueError(f"api_concurrency must be a positive integer, not {value!r}")
+        return replace(self, api_concurrency=concurrency)
 
     @property
     def api_burst_limit(self) -> int:
