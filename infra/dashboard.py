@@ -9,7 +9,7 @@ the proxy's ClientConnections and the instance's DatabaseConnections.
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Aws, Duration, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda as lambda_
@@ -37,7 +37,8 @@ class Dashboard(Construct):
         self.dashboard = cloudwatch.Dashboard(
             self,
             "Dashboard",
-            dashboard_name=f"{Stack.of(self).stack_name}-pokedex",
+            # Dashboard names are unique per account across regions: the region is in it.
+            dashboard_name=f"{Stack.of(self).stack_name}-{Aws.REGION}",
             default_interval=Duration.hours(3),
         )
         self.dashboard.add_widgets(*self._api_widgets(http_api))

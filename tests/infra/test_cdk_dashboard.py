@@ -78,3 +78,10 @@ def test_proxy_client_and_database_connections_share_one_graph(synth):
     # The gap between the two lines is what the proxy saves the database.
     [rows] = [rows for title, rows in _graphs(synth).items() if title.startswith("RDS Proxy")]
     assert [name for _, name, _ in rows] == ["ClientConnections", "DatabaseConnections"]
+
+
+def test_the_dashboard_name_is_unique_per_stack_and_region(synth):
+    # CloudWatch dashboard names are global to the account, not per region.
+    _, dashboard = synth.one("AWS::CloudWatch::Dashboard")
+    parts = dashboard["Properties"]["DashboardName"]["Fn::Join"][1]
+    assert parts == [f"{synth.stack.stack_name}-", {"Ref": "AWS::Region"}]
