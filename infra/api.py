@@ -68,6 +68,11 @@ class Api(Construct):
         profile: Profile,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.security_group = tier.security_group(
+            self, "FunctionSecurityGroup",
+            description="API function: reaches the RDS Proxy and Secrets Manager only",
+        )  # fmt: skip
+        database.allow_client(self.security_group)
         self.function = tier.function(
             self,
             "Function",
@@ -75,6 +80,10 @@ class Api(Construct):
             description="Pokédex HTTP API handler (logs in as the application role)",
             environment={**database.client_environment(), "SECRET": database.app_secret.secret_arn},
             timeout=TIMEOUT,
+            security_group=self.security_group,
+            # A ceiling on environments, hence on proxy client connections and on the bill;
+            # the stage's throttle below turns excess traffic into 429s before it gets here.
+            reserved_concurrency=profile.api_concurrency,
         )
         # Its own secret only: the owner's password never reaches the request path.
         database.app_secret.grant_read(self.function)
@@ -101,6 +110,9 @@ class Api(Construct):
             stage_name="$default",
             auto_deploy=True,
             access_log_settings=_AccessLogs(access_logs),
+            throttle=apigwv2.ThrottleSettings(
+                rate_limit=profile.api_rate_limit, burst_limit=profile.api_burst_limit
+            ),
         )
 
     def _build_routes(self) -> None:

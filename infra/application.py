@@ -6,8 +6,10 @@ assert is what gets deployed.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from aws_cdk import App, Environment
@@ -15,17 +17,36 @@ from aws_cdk import App, Environment
 from infra.nag import add_checks
 from infra.profiles import profile_named
 from infra.stack import PokedexStack
+from infra.zones import parse_zone_ids
 
 DEFAULT_STACK_NAME = "ProxiedPokedex"
+CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
+
+
+def cdk_json_context() -> dict[str, Any]:
+    """The ``context`` of cdk.json: the feature flags the CDK CLI passes on every synth.
+
+    Read here too so that an app built without the CLI (the tests, ``python -m infra...``)
+    synthesizes the template the CLI would; values given by the CLI still take precedence.
+    """
+    context = json.loads(CDK_JSON.read_text(encoding="utf-8")).get("context", {})
+    assert isinstance(context, dict)
+    return context
 
 
 def create_app(
     context: Mapping[str, Any] | None = None, outdir: str | None = None
 ) -> tuple[App, PokedexStack]:
     """The app and its one stack; context as given by `cdk -c key=value` (or by a test)."""
-    app = App(context=dict(context or {}), outdir=outdir)
+    app = App(context={**cdk_json_context(), **(context or {})}, outdir=outdir)
     profile = profile_named(app.node.try_get_context("profile"))
+    # An account whose concurrency quota is below the profile's reservation plus the 100
+    # unreserved Lambda keeps back cannot deploy it: the reservation is then chosen here.
+    api_concurrency = app.node.try_get_context("api_concurrency")
+    if api_concurrency is not None:
+        profile = profile.with_api_concurrency(api_concurrency)
     stack_name = app.node.try_get_context("stack_name") or DEFAULT_STACK_NAME
+    zone_ids = app.node.try_get_context("zone_ids")
     # Unset outside the CDK CLI: the template is then environment-agnostic (no lookups, no
     # credentials needed to synthesize).
     env = Environment(
@@ -36,6 +57,7 @@ def create_app(
         app,
         stack_name,
         profile=profile,
+        zone_ids=None if zone_ids is None else parse_zone_ids(zone_ids),
         env=env,
         description=f"Proxied Pokédex ({profile.name}): HTTP API → Lambda → RDS Proxy → RDS",
     )

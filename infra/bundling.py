@@ -4,21 +4,29 @@ CDK's Python bundling needs Docker. Lambda only needs the right wheels, and uv c
 wheels for another platform (``--python-platform``), exactly like ``pip install --platform
 ... --only-binary=:all:``. The pins come from uv.lock (``uv export``), so the asset carries
 the same psycopg the tests ran against.
+
+The asset's hash (its S3 key, and what makes the migration trigger run again) is computed
+here from everything that decides the asset's content: the function package, uv.lock, the
+runtime, the architecture and this module. CDK's default hash covers only the source
+directory and the bundling options, so a dependency bump or a new runtime kept the old key
+and the stale zip was deployed again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 import jsii
-from aws_cdk import BundlingOptions, DockerImage, ILocalBundling
+from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = REPO_ROOT / "src" / "pokedex"
+LOCK_FILE = REPO_ROOT / "uv.lock"
 
 # Lambda's Python 3.12+ runtimes run on Amazon Linux 2023 (glibc 2.34), so manylinux_2_28
 # wheels load there; psycopg-binary 3.3 publishes its aarch64 wheels only for 2_28.
@@ -96,12 +104,57 @@ class UvLocalBundling:
         return True
 
 
+def asset_hash(
+    runtime: lambda_.Runtime,
+    architecture: lambda_.Architecture,
+    *,
+    package_dir: Path | None = None,
+    lock_file: Path | None = None,
+) -> str:
+    """A hash of every input of the asset: package files, uv.lock, runtime, architecture.
+
+    The whole uv.lock counts, not only the function's pins: a bump of a development tool
+    then redeploys an identical zip (and reruns the idempotent migrations), which is cheap;
+    missing a runtime dependency's bump is not.
+    """
+    package_dir = package_dir or PACKAGE_DIR
+    lock_file = lock_file or LOCK_FILE
+    digest = hashlib.sha256()
+
+    def add(label: str, data: bytes) -> None:
+        # Length-prefixed, so no two different inputs can produce the same byte stream.
+        for part in (label.encode(), data):
+            digest.update(len(part).to_bytes(8, "big"))
+            digest.update(part)
+
+    add("runtime", runtime.name.encode())
+    add("architecture", architecture.name.encode())
+    add("wheel-platform", _WHEEL_PLATFORMS[architecture.name].encode())
+    add("bundler", Path(__file__).read_bytes())
+    add("uv.lock", lock_file.read_bytes())
+    for path in sorted(_package_files(package_dir)):
+        add(f"package/{path.relative_to(package_dir).as_posix()}", path.read_bytes())
+    return digest.hexdigest()
+
+
+def _package_files(package_dir: Path) -> list[Path]:
+    return [
+        path
+        for path in package_dir.rglob("*")
+        if path.is_file()
+        and "__pycache__" not in path.relative_to(package_dir).parts
+        and path.suffix != ".pyc"
+    ]
+
+
 def function_code(runtime: lambda_.Runtime, architecture: lambda_.Architecture) -> lambda_.Code:
     """The asset shared by every function of the stack (one asset, one upload)."""
     python_version = runtime.name.removeprefix("python")
     return lambda_.Code.from_asset(
         str(PACKAGE_DIR),
         exclude=list(_JUNK),
+        asset_hash_type=AssetHashType.CUSTOM,
+        asset_hash=asset_hash(runtime, architecture),
         bundling=BundlingOptions(
             # Required by the API but never pulled: the local bundler always succeeds.
             image=DockerImage.from_registry("unused"),

@@ -36,8 +36,13 @@ def fixed_monthly() -> list[Line]:
         Line("Secrets Manager VPC endpoint, 2 AZs", 2 * 0.01 * h, 2 * 0.01 * h),
         # $0.40 per secret-month.
         Line("Secrets Manager, 2 secrets", 2 * 0.40, 2 * 0.40),
-        # $0.10 per standard-resolution alarm metric-month; six alarms of one metric each.
-        Line("CloudWatch alarms, 6 metrics", 6 * 0.10, 6 * 0.10),
+        # $1.00 per customer-managed KMS key-month (the alarm topic's; rotation is free for
+        # the first two rotations of a key material's year, then $1 each: ignored here).
+        Line("KMS key for the alarm topic", 1.00, 1.00),
+        # $0.10 per standard-resolution alarm metric-month; seven alarms of one metric each.
+        Line("CloudWatch alarms, 7 metrics", 7 * 0.10, 7 * 0.10),
+        # $3.00 per dashboard-month (the account's first three are free: not counted here).
+        Line("CloudWatch dashboard", 3.00, 3.00),
     ]
 
 

@@ -1,8 +1,10 @@
 """The function tier: the one factory every Lambda function of the stack is built with.
 
 All functions share the runtime, the architecture, the code asset (handler package plus
-psycopg), the isolated subnets and one security group, so what differs between them is
-only their handler, environment, timeout and grants.
+psycopg) and the isolated subnets, so what differs between them is only their handler,
+environment, timeout, grants and security group. Each function wears its own group, so the
+database tier can tell the API (application role, request path) from the migration runner
+(owner, deploy time) and a rule opened for one never opens a path for the other.
 """
 
 from __future__ import annotations
@@ -38,15 +40,23 @@ class FunctionTier(Construct):
         self, scope: Construct, construct_id: str, *, network: Network, profile: Profile
     ) -> None:
         super().__init__(scope, construct_id)
-        self._network = network
+        self.network = network
         self._profile = profile
-        # Outbound rules are added per destination (proxy, Secrets Manager endpoint).
-        self.security_group = ec2.SecurityGroup(
-            self, "SecurityGroup", vpc=network.vpc, allow_all_outbound=False,
-            description="Lambda functions: reach the RDS Proxy and Secrets Manager only",
-        )  # fmt: skip
-        network.allow_secrets_access(self.security_group)
         self.code = function_code(RUNTIME, ARCHITECTURE)
+
+    def security_group(
+        self, scope: Construct, construct_id: str, *, description: str
+    ) -> ec2.SecurityGroup:
+        """A group for one function: no outbound rule but HTTPS to Secrets Manager.
+
+        The other outbound rules are added per destination (``Database.allow_client``).
+        """
+        group = ec2.SecurityGroup(
+            scope, construct_id, vpc=self.network.vpc, allow_all_outbound=False,
+            description=description,
+        )  # fmt: skip
+        self.network.allow_secrets_access(group)
+        return group
 
     def function(
         self,
@@ -57,6 +67,8 @@ class FunctionTier(Construct):
         description: str,
         environment: Mapping[str, str],
         timeout: Duration,
+        security_group: ec2.ISecurityGroup,
+        reserved_concurrency: int | None = None,
         run_at_deploy_after: Sequence[Construct] | None = None,
     ) -> lambda_.Function:
         """A function of the tier; with ``run_at_deploy_after`` it is also invoked at deploy.
@@ -78,10 +90,11 @@ class FunctionTier(Construct):
             "description": description,
             "environment": dict(environment),
             "timeout": timeout,
-            "vpc": self._network.vpc,
+            "vpc": self.network.vpc,
             "vpc_subnets": ISOLATED,
-            "security_groups": [self.security_group],
+            "security_groups": [security_group],
             "log_group": log_group,
+            "reserved_concurrent_executions": reserved_concurrency,
         }
         if run_at_deploy_after is None:
             fn = lambda_.Function(scope, construct_id, **props)

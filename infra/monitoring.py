@@ -6,19 +6,28 @@ the pool's size, the time clients wait to borrow a connection (a wait that reach
 ConnectionBorrowTimeout, 120 s by default, fails the client) and pinned sessions (a pinned
 client holds one database connection for its whole session, defeating the pool).
 Alarms notify one SNS topic; subscribe to it after deploying (docs/deploy.md).
+
+The topic is encrypted with a customer-managed key: CloudWatch cannot use the AWS-managed
+``alias/aws/sns`` key (its policy cannot be changed to admit cloudwatch.amazonaws.com), so
+alarms on a topic encrypted with it never deliver. The key policy lets CloudWatch encrypt
+the messages it publishes, and the topic policy lets it publish, both only for alarms of
+this account and region.
 """
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Aws, Duration
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_sns as sns
 from constructs import Construct
+
+from infra.profiles import Profile
 
 PERIOD = Duration.minutes(1)
 # db.t3.micro's max_connections is LEAST(DBInstanceClassMemory/9531392, 5000), about 80 to
@@ -26,6 +35,10 @@ PERIOD = Duration.minutes(1)
 DATABASE_CONNECTIONS = 70
 # A borrow that waits a full second already costs the API caller more than the query does.
 BORROW_LATENCY_MICROSECONDS = 1_000_000
+# 10% of the 20 GB allocated at first. Storage autoscaling grows the volume when less than
+# 10% is free for 5 minutes, but at most once every 6 hours and never past its ceiling:
+# below 2 GB someone should look at what is filling it.
+FREE_STORAGE_BYTES = 2 * 1024**3
 
 
 class Monitoring(Construct):
@@ -35,21 +48,33 @@ class Monitoring(Construct):
         construct_id: str,
         *,
         proxy: rds.DatabaseProxy,
+        instance: rds.DatabaseInstance,
         function: lambda_.IFunction,
         http_api: apigwv2.HttpApi,
+        profile: Profile,
     ) -> None:
         super().__init__(scope, construct_id)
-        # The AWS-managed SNS key: encrypted at rest without a customer key's monthly fee.
-        self.topic = sns.Topic(
-            self,
-            "Alarms",
-            enforce_ssl=True,
-            master_key=kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns"),
-        )
+        self.topic_key, self.topic = self._build_topic(profile)
         self._proxy_name = proxy.db_proxy_name
         self._build_proxy_alarms()
+        self._build_instance_alarms(instance)
         self._build_function_alarms(function)
         self._build_api_alarms(http_api)
+
+    def _build_topic(self, profile: Profile) -> tuple[kms.Key, sns.Topic]:
+        key = kms.Key(
+            self,
+            "AlarmsKey",
+            description="Encrypts the alarm topic; usable by CloudWatch alarms of this account",
+            enable_key_rotation=True,
+            removal_policy=profile.removal_policy,
+        )
+        topic = sns.Topic(self, "Alarms", enforce_ssl=True, master_key=key)
+        cloudwatch_alarms = _cloudwatch_alarms_of_this_account()
+        # Resource-policy grants: a service principal has no identity policy to add to.
+        key.grant(cloudwatch_alarms, "kms:Decrypt", "kms:GenerateDataKey*")
+        topic.grant_publish(cloudwatch_alarms)
+        return key, topic
 
     def _proxy_metric(self, name: str, statistic: str) -> cloudwatch.Metric:
         return cloudwatch.Metric(
@@ -67,6 +92,9 @@ class Monitoring(Construct):
         threshold: float,
         description: str,
         datapoints: int = 3,
+        comparison: cloudwatch.ComparisonOperator = (
+            cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+        ),
     ) -> cloudwatch.Alarm:
         alarm = cloudwatch.Alarm(
             self,
@@ -75,7 +103,7 @@ class Monitoring(Construct):
             threshold=threshold,
             evaluation_periods=datapoints,
             datapoints_to_alarm=datapoints,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            comparison_operator=comparison,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             alarm_description=description,
         )
@@ -106,6 +134,17 @@ class Monitoring(Construct):
             datapoints=5,  # the deploy-time migration may pin briefly
         )
 
+    def _build_instance_alarms(self, instance: rds.DatabaseInstance) -> None:
+        self._alarm(
+            "FreeStorage",
+            instance.metric_free_storage_space(period=Duration.minutes(5), statistic="Minimum"),
+            FREE_STORAGE_BYTES,
+            "The database has less than 2 GB of free storage; autoscaling grows it at most "
+            "every 6 hours and up to its ceiling, then writes fail.",
+            datapoints=1,
+            comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        )
+
     def _build_function_alarms(self, function: lambda_.IFunction) -> None:
         self._alarm(
             "FunctionErrors",
@@ -130,3 +169,15 @@ class Monitoring(Construct):
             "The HTTP API answered 5xx.",
             datapoints=1,
         )
+
+
+def _cloudwatch_alarms_of_this_account() -> iam.IPrincipal:
+    """CloudWatch, acting for an alarm of this account and region (confused-deputy guard)."""
+    alarms = f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:*"
+    return iam.ServicePrincipal(
+        "cloudwatch.amazonaws.com",
+        conditions={
+            "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+            "ArnLike": {"aws:SourceArn": alarms},
+        },
+    )

@@ -6,7 +6,7 @@ network and the security-group chain), so a dev deployment exercises production'
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_logs as logs
@@ -20,6 +20,30 @@ class Profile:
     deletion_protection: bool
     removal_policy: RemovalPolicy
     log_retention: logs.RetentionDays
+    # Reserved concurrency of the API function: at most this many environments, hence
+    # proxy client connections. The stage lets through what they can serve: a burst of one
+    # request per environment, and 10 requests per second per environment (100 ms each,
+    # several times the measured warm duration), so excess traffic gets API Gateway's 429
+    # instead of a throttled invoke's 500.
+    api_concurrency: int
+
+    def with_api_concurrency(self, value: object) -> Profile:
+        """This profile with another reserved concurrency (``-c api_concurrency=N``)."""
+        try:
+            concurrency = int(str(value))
+        except ValueError:
+            concurrency = 0
+        if concurrency < 1:
+            raise ValueError(f"api_concurrency must be a positive integer, not {value!r}")
+        return replace(self, api_concurrency=concurrency)
+
+    @property
+    def api_burst_limit(self) -> int:
+        return self.api_concurrency
+
+    @property
+    def api_rate_limit(self) -> int:
+        return 10 * self.api_concurrency
 
 
 PROFILES: dict[str, Profile] = {
@@ -31,6 +55,7 @@ PROFILES: dict[str, Profile] = {
         deletion_protection=False,
         removal_policy=RemovalPolicy.DESTROY,
         log_retention=logs.RetentionDays.ONE_WEEK,
+        api_concurrency=20,
     ),
     "prod": Profile(
         name="prod",
@@ -39,6 +64,7 @@ PROFILES: dict[str, Profile] = {
         deletion_protection=True,
         removal_policy=RemovalPolicy.RETAIN,
         log_retention=logs.RetentionDays.THREE_MONTHS,
+        api_concurrency=100,
     ),
 }
 

@@ -107,6 +107,7 @@ def connection_params(settings: Settings, creds: DbCredentials) -> dict[str, Any
         "user": creds.username,
         "password": creds.password,
         "sslmode": settings.db_sslmode,
+        **({"sslrootcert": settings.db_sslrootcert} if settings.db_sslrootcert else {}),
         "connect_timeout": settings.connect_timeout_s,
         "autocommit": True,
         "prepare_threshold": None,

@@ -100,11 +100,17 @@ def migrate(
 
 
 def set_app_password(conn: psycopg.Connection[Any], password: str) -> None:
-    """Give the application role the password held in its own secret."""
-    # ALTER ROLE takes no bind parameters; the password is quoted as a literal instead.
+    """Give the application role the password held in its own secret.
+
+    What is sent is a SCRAM-SHA-256 verifier computed here by libpq (PQencryptPasswordConn),
+    never the password: a plain password in ALTER ROLE would reach the server's statement
+    log and pg_stat_activity. The algorithm is named so libpq asks the server nothing.
+    """
+    verifier = conn.pgconn.encrypt_password(password.encode(), APP_ROLE.encode(), b"scram-sha-256")
+    # ALTER ROLE takes no bind parameters; the verifier is quoted as a literal instead.
     conn.execute(
         sql.SQL("ALTER ROLE {} WITH LOGIN PASSWORD {}").format(
-            sql.Identifier(APP_ROLE), sql.Literal(password)
+            sql.Identifier(APP_ROLE), sql.Literal(verifier.decode("ascii"))
         )
     )
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from pokedex.errors import ConfigurationError
 
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+# A relative DB_SSLROOTCERT names a file shipped in this package (amazon-root-cas.pem).
+_PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,9 @@ class Settings:
     # None: use the dbname field of the secret, as RDS-generated secrets carry one.
     db_name: str | None = None
     db_sslmode: str = "require"
+    # CA bundle that verify-ca/verify-full check the server's certificate against; None:
+    # libpq's default (~/.postgresql/root.crt).
+    db_sslrootcert: str | None = None
     connect_timeout_s: int = 5
 
     @classmethod
@@ -30,6 +36,7 @@ class Settings:
             db_port=_integer(env, "DB_PORT", 5432, low=1, high=65535),
             db_name=env.get("DB_NAME", "").strip() or None,
             db_sslmode=_choice(env, "DB_SSLMODE", "require", SSL_MODES),
+            db_sslrootcert=_existing_file(env, "DB_SSLROOTCERT"),
             connect_timeout_s=_integer(env, "DB_CONNECT_TIMEOUT", 5, low=1, high=60),
         )
 
@@ -39,6 +46,16 @@ def _required(env: Mapping[str, str], name: str) -> str:
     if not value:
         raise ConfigurationError(f"environment variable {name} is missing or empty")
     return value
+
+
+def _existing_file(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    path = _PACKAGE_DIR / raw  # an absolute raw path stays as it is
+    if not path.is_file():
+        raise ConfigurationError(f"environment variable {name}={raw!r}: no such file {path}")
+    return str(path)
 
 
 def _integer(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:

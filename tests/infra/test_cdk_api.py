@@ -39,3 +39,22 @@ def test_outputs_the_api_endpoint(synth):
     api_id, _ = synth.one("AWS::ApiGatewayV2::Api")
     output = synth.json["Outputs"]["APIEndpoint"]
     assert {"Ref": api_id} in output["Value"]["Fn::Join"][1]
+
+
+def test_the_stage_throttles_to_what_the_reserved_environments_serve(synth):
+    profile = synth.stack.profile
+    _, stage = synth.one("AWS::ApiGatewayV2::Stage")
+    settings = stage["Properties"]["DefaultRouteSettings"]
+    assert settings["ThrottlingBurstLimit"] == profile.api_burst_limit
+    assert settings["ThrottlingRateLimit"] == profile.api_rate_limit
+    # No more requests at once than environments to serve them: the excess gets a 429
+    # from the gateway rather than a throttled invoke's 500.
+    assert 0 < settings["ThrottlingBurstLimit"] <= profile.api_concurrency
+
+
+def test_the_api_function_has_reserved_concurrency(synth):
+    api_id = synth.logical_id(synth.stack.api.function)
+    props = synth.json["Resources"][api_id]["Properties"]
+    assert props["ReservedConcurrentExecutions"] == synth.stack.profile.api_concurrency
+    runner_id = synth.logical_id(synth.stack.migrations.function)
+    assert "ReservedConcurrentExecutions" not in synth.json["Resources"][runner_id]["Properties"]

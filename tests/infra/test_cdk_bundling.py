@@ -37,6 +37,8 @@ def test_asset_carries_the_handlers_routes_and_migrations(asset):
     package = asset / "pokedex"
     assert (package / "routes.py").is_file()
     assert (package / "migrations").is_dir()
+    # The root CAs DB_SSLROOTCERT names for verify-full: a file in the asset, no download.
+    assert "Amazon Root CA 1" in (package / "amazon-root-cas.pem").read_text()
     assert not list(asset.rglob("__pycache__"))
 
 

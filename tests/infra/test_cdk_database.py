@@ -82,7 +82,12 @@ def test_proxy_reads_exactly_its_two_secrets(synth):
         if {"Ref": role} in p["Properties"]["Roles"]
         for s in p["Properties"]["PolicyDocument"]["Statement"]
     ]
-    assert sorted(str(s["Resource"]) for s in statements) == sorted(
+    resources = [
+        r
+        for s in statements
+        for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+    ]
+    assert sorted(map(str, resources)) == sorted(
         str({"Ref": synth.logical_id(secret)})
         for secret in (database.owner_secret, database.app_secret)
     )

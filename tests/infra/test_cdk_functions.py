@@ -1,9 +1,17 @@
 import pytest
 from aws_cdk.assertions import Match
 
+from infra.bundling import PACKAGE_DIR
+
 pytestmark = pytest.mark.infra
 
-CONNECTION_ENV = {"DB_PORT": "5432", "DB_NAME": "demoProxiedDB", "DB_SSLMODE": "require"}
+CONNECTION_ENV = {
+    "DB_PORT": "5432",
+    "DB_NAME": "demoProxiedDB",
+    # The proxy's certificate is verified, name included, against the shipped Amazon roots.
+    "DB_SSLMODE": "verify-full",
+    "DB_SSLROOTCERT": "amazon-root-cas.pem",
+}
 
 
 def _function(synth, construct):
@@ -18,6 +26,19 @@ def _statements_of(synth, function_props):
         for policy in synth.resources("AWS::IAM::Policy").values()
         if {"Ref": role} in policy["Properties"]["Roles"]
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def _resources(statements):
+    """Every resource the statements name (minimizePolicies merges them into lists)."""
+    return [
+        resource
+        for statement in statements
+        for resource in (
+            statement["Resource"]
+            if isinstance(statement["Resource"], list)
+            else [statement["Resource"]]
+        )
     ]
 
 
@@ -51,7 +72,7 @@ def test_api_function_reads_its_own_secret_and_nothing_else(synth):
     app_secret = {"Ref": synth.logical_id(synth.stack.database.app_secret)}
     assert _statements_of(synth, props) == [
         {
-            "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+            "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
             "Effect": "Allow",
             "Resource": app_secret,
         }
@@ -69,8 +90,7 @@ def test_migrations_run_through_the_proxy_as_the_owner(synth):
         "SECRET": {"Ref": synth.logical_id(database.owner_secret)},
         "APP_SECRET": {"Ref": synth.logical_id(database.app_secret)},
     }
-    resources = sorted(str(s["Resource"]) for s in _statements_of(synth, props))
-    assert resources == sorted(
+    assert sorted(map(str, _resources(_statements_of(synth, props)))) == sorted(
         str({"Ref": synth.logical_id(s)}) for s in (database.owner_secret, database.app_secret)
     )
 
@@ -112,3 +132,44 @@ def test_all_bundled_functions_are_python_on_arm(synth):
         {"Handler": Match.string_like_regexp(r"^pokedex\."), "Architectures": ["arm64"]},
         2,
     )
+
+
+def test_the_api_function_waits_for_the_migration_trigger(synth):
+    # Created only once the schema and the role it logs in as exist.
+    trigger_id, _ = synth.one("Custom::Trigger")
+    api_id = synth.logical_id(synth.stack.api.function)
+    assert trigger_id in synth.json["Resources"][api_id]["DependsOn"]
+
+
+def test_the_trigger_waits_for_the_secrets_endpoint_and_every_security_group_rule(synth):
+    # Its run needs Secrets Manager (the endpoint) and the path runner → proxy → database:
+    # every group and every standalone rule of those groups exists before it runs.
+    _, trigger = synth.one("Custom::Trigger")
+    endpoint_id, _ = synth.one("AWS::EC2::VPCEndpoint")
+    rules = {
+        *synth.resources("AWS::EC2::SecurityGroupIngress"),
+        *synth.resources("AWS::EC2::SecurityGroupEgress"),
+    }
+    groups = {
+        synth.logical_id(group)
+        for group in (
+            synth.stack.migrations.security_group,
+            synth.stack.database.proxy_security_group,
+            synth.stack.database.security_group,
+            synth.stack.network.secrets_endpoint.connections.security_groups[0],
+        )
+    }
+    path_rules = {
+        rule_id
+        for rule_id in rules
+        if any(group in str(synth.json["Resources"][rule_id]["Properties"]) for group in groups)
+        and synth.logical_id(synth.stack.api.security_group)
+        not in str(synth.json["Resources"][rule_id]["Properties"]["GroupId"])
+    }
+    assert len(path_rules) >= 6
+    assert {endpoint_id, *groups, *path_rules} <= set(trigger["DependsOn"])
+
+
+def test_the_root_cas_named_in_the_environment_ship_in_the_function_package():
+    # The asset is src/pokedex plus wheels; a relative DB_SSLROOTCERT is read from there.
+    assert (PACKAGE_DIR / CONNECTION_ENV["DB_SSLROOTCERT"]).is_file()

@@ -6,20 +6,20 @@ from aws_cdk.assertions import Match
 pytestmark = pytest.mark.infra
 
 
-def test_vpc_is_a_slash_27(synth):
-    synth.template.has_resource_properties("AWS::EC2::VPC", {"CidrBlock": "10.0.0.0/27"})
+def test_vpc_is_a_slash_26_exactly_holding_its_two_subnets(synth):
+    synth.template.has_resource_properties("AWS::EC2::VPC", {"CidrBlock": "10.0.0.0/26"})
     assert len(synth.resources("AWS::EC2::VPC")) == 1
 
 
-def test_only_two_isolated_slash_28_subnets_in_two_azs(synth):
+def test_only_two_isolated_slash_27_subnets_in_two_azs(synth):
     subnets = synth.resources("AWS::EC2::Subnet").values()
     assert len(subnets) == 2
     for subnet in subnets:
         props = subnet["Properties"]
-        assert ipaddress.ip_network(props["CidrBlock"]).prefixlen == 28
+        assert ipaddress.ip_network(props["CidrBlock"]).prefixlen == 27
         assert props["MapPublicIpOnLaunch"] is False
         assert {"Key": "aws-cdk:subnet-type", "Value": "Isolated"} in props["Tags"]
-    azs = [str(s["Properties"]["AvailabilityZone"]) for s in subnets]
+    azs = [str(s["Properties"]["AvailabilityZoneId"]) for s in subnets]
     assert len(set(azs)) == 2
 
 
@@ -52,3 +52,21 @@ def test_vpc_flow_logs_go_to_a_log_group_with_retention(synth):
     assert props["TrafficType"] == "ALL"
     log_group_id = props["LogGroupName"]["Ref"]
     assert "RetentionInDays" in synth.json["Resources"][log_group_id]["Properties"]
+
+
+def test_the_secrets_endpoint_serves_reads_of_the_stacks_two_secrets_only(synth):
+    database = synth.stack.database
+    _, endpoint = synth.one("AWS::EC2::VPCEndpoint")
+    [statement] = endpoint["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Allow"
+    assert sorted(statement["Action"]) == [
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
+    ]
+    assert sorted(map(str, statement["Resource"])) == sorted(
+        str({"Ref": synth.logical_id(secret)})
+        for secret in (database.owner_secret, database.app_secret)
+    )
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}
+    }

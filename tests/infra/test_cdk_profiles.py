@@ -1,5 +1,6 @@
 import pytest
 
+from infra.application import create_app
 from infra.profiles import profile_named
 
 pytestmark = pytest.mark.infra
@@ -67,3 +68,22 @@ def test_unknown_profile_is_a_clear_error():
 
 def test_no_profile_means_dev():
     assert profile_named(None).name == "dev"
+
+
+def test_reserved_concurrency_and_throttle_follow_the_api_concurrency_context(tmp_path):
+    app, stack = create_app(
+        {"aws:cdk:bundling-stacks": [], "profile": "prod", "api_concurrency": "5"},
+        outdir=str(tmp_path),
+    )
+    template = app.synth().get_stack_by_name(stack.stack_name).template
+    api = template["Resources"][stack.resolve(stack.api.function.node.default_child.logical_id)]
+    assert api["Properties"]["ReservedConcurrentExecutions"] == 5
+    [stage] = [r for r in template["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Stage"]
+    settings = stage["Properties"]["DefaultRouteSettings"]
+    assert (settings["ThrottlingBurstLimit"], settings["ThrottlingRateLimit"]) == (5, 50)
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "many", ""])
+def test_a_bad_api_concurrency_is_a_clear_error(value):
+    with pytest.raises(ValueError, match="api_concurrency must be a positive integer"):
+        profile_named("dev").with_api_concurrency(value)

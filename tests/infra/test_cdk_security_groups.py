@@ -1,4 +1,8 @@
-"""The chain on 5432: functions → proxy → database, and nothing else reaches the database."""
+"""The chain on 5432: functions → proxy → database, and nothing else reaches the database.
+
+The API function and the migration runner wear separate groups (one group shared by both
+made every rule for one a rule for the other).
+"""
 
 import pytest
 
@@ -38,13 +42,15 @@ def groups(dev):
     return {
         "database": dev.logical_id(stack.database.security_group),
         "proxy": dev.logical_id(stack.database.proxy_security_group),
-        "functions": dev.logical_id(stack.function_tier.security_group),
+        "api": dev.logical_id(stack.api.security_group),
+        "runner": dev.logical_id(stack.migrations.security_group),
         "endpoint": dev.logical_id(stack.network.secrets_endpoint.connections.security_groups[0]),
     }
 
 
-def test_four_security_groups(dev, groups):
+def test_five_security_groups(dev, groups):
     assert set(dev.resources("AWS::EC2::SecurityGroup")) == set(groups.values())
+    assert len(set(groups.values())) == 5
 
 
 def test_exact_ingress_rules(dev, groups):
@@ -55,8 +61,10 @@ def test_exact_ingress_rules(dev, groups):
     db_port = str({"Fn::GetAtt": [db_id, "Endpoint.Port"]})
     assert _rules(dev, "Ingress") == {
         (g["database"], g["proxy"], db_port, db_port),
-        (g["proxy"], g["functions"], "5432", "5432"),
-        (g["endpoint"], g["functions"], "443", "443"),
+        (g["proxy"], g["api"], "5432", "5432"),
+        (g["proxy"], g["runner"], "5432", "5432"),
+        (g["endpoint"], g["api"], "443", "443"),
+        (g["endpoint"], g["runner"], "443", "443"),
         (g["endpoint"], g["proxy"], "443", "443"),
     }
 
@@ -66,8 +74,10 @@ def test_exact_egress_rules(dev, groups):
     db_id, _ = dev.one("AWS::RDS::DBInstance")
     db_port = str({"Fn::GetAtt": [db_id, "Endpoint.Port"]})
     assert _rules(dev, "Egress") == {
-        (g["functions"], g["proxy"], "5432", "5432"),
-        (g["functions"], g["endpoint"], "443", "443"),
+        (g["api"], g["proxy"], "5432", "5432"),
+        (g["api"], g["endpoint"], "443", "443"),
+        (g["runner"], g["proxy"], "5432", "5432"),
+        (g["runner"], g["endpoint"], "443", "443"),
         (g["proxy"], g["database"], db_port, db_port),
         (g["proxy"], g["endpoint"], "443", "443"),
         # The endpoint's own group (CDK default); an endpoint never opens connections.
@@ -83,8 +93,13 @@ def test_each_tier_wears_its_own_group(dev, groups):
     assert proxy["Properties"]["VpcSecurityGroupIds"] == [
         {"Fn::GetAtt": [groups["proxy"], "GroupId"]}
     ]
-    for name, fn in dev.resources("AWS::Lambda::Function").items():
-        if "VpcConfig" in fn["Properties"]:
-            assert fn["Properties"]["VpcConfig"]["SecurityGroupIds"] == [
-                {"Fn::GetAtt": [groups["functions"], "GroupId"]}
-            ], name
+    for function, group in (
+        (dev.stack.api.function, groups["api"]),
+        (dev.stack.migrations.function, groups["runner"]),
+    ):
+        props = dev.json["Resources"][dev.logical_id(function)]["Properties"]
+        assert props["VpcConfig"]["SecurityGroupIds"] == [{"Fn::GetAtt": [group, "GroupId"]}]
+    in_vpc = [
+        f for f in dev.resources("AWS::Lambda::Function").values() if "VpcConfig" in f["Properties"]
+    ]
+    assert len(in_vpc) == 2
