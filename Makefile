@@ -9,9 +9,11 @@ UV := uv run --frozen
 setup:
 	@scripts/bootstrap.sh
 
-## run: the whole system on this machine (VIA=direct bypasses PgBouncer; PORT=3000)
+## run: the whole system on this machine (VIA=direct bypasses PgBouncer; PORT=3000;
+## ENV="KEY=VALUE ..." adds variables to the function)
 run: setup
-	$(UV) python -m pokedex_local.run $(if $(VIA),--via $(VIA)) $(if $(PORT),--port $(PORT))
+	$(UV) python -m pokedex_local.run $(if $(VIA),--via $(VIA)) $(if $(PORT),--port $(PORT)) \
+		$(foreach pair,$(ENV),--env=$(pair))
 
 ## test: every test suite: unit, integration, infra, e2e and the load-lab smoke run
 test: setup

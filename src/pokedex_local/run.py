@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pokedex
 from pokedex.routes import ROUTES
 from pokedex_local.gateway import cli
 from pokedex_local.gateway.server import ADMIN_PATH, Gateway
@@ -26,6 +27,8 @@ from pokedex_local.lambda_env.pool import EnvironmentPool
 from pokedex_local.tier import LocalTier
 
 HANDLER = "pokedex.handler.handler"
+# Watched for hot reload: the function package (POKEDEX_RELOAD=0 turns it off).
+SOURCE = Path(pokedex.__file__).parent
 DEFAULT_PRELOAD = "psycopg"
 
 
@@ -81,13 +84,18 @@ def main(argv: list[str] | None = None) -> None:
     print(f"starting the database tier in {state_dir} ...", file=sys.stderr, flush=True)
     try:
         with LocalTier(state_dir, max_connections=args.db_max_connections) as tier:
-            function = cli.function_config(args, HANDLER, tier.function_env(args.via))
+            env = tier.function_env(args.via)
+            for key, value in args.env:
+                print(f"function environment: {key}={value} (from --env)", file=sys.stderr)
+                env[key] = value
+            function = cli.function_config(args, HANDLER, env)
 
             async def ready(gateway: Gateway, pool: EnvironmentPool) -> None:
                 write_stack(stack_file, describe(args.via, gateway, pool, tier))
                 announce(gateway.url, args.via, stack_file)
 
-            cli.run(cli.serve(cli.gateway_config(args), function, ROUTES, ready))
+            watch = [] if os.environ.get("POKEDEX_RELOAD") == "0" else [*args.watch, SOURCE]
+            cli.run(cli.serve(cli.gateway_config(args), function, ROUTES, ready, watch=watch))
     except KeyboardInterrupt:
         pass  # Ctrl-C while starting: the with-block has stopped what had started
     except OSError as exc:

@@ -25,7 +25,6 @@ def main() -> None:
         "--routes", default="pokedex.routes:ROUTES", help="module:attribute of the route table"
     )
     parser.add_argument("--default-route", action="store_true", help="add a $default route")
-    parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for the function")
     parser.add_argument("--pythonpath", action="append", default=[], help="import path entry")
     parser.add_argument("--ready-file", type=Path, help="write {url, pids} here once serving")
     cli.add_options(parser)
@@ -34,7 +33,7 @@ def main() -> None:
     sys.path[:0] = python_path  # a test route table may live next to its handlers
     module_name, _, attribute = args.routes.partition(":")
     routes: tuple[Route, ...] = getattr(importlib.import_module(module_name), attribute)
-    env = dict(item.split("=", 1) for item in args.env)
+    env = dict(args.env)
 
     async def ready(gateway: Gateway, pool: EnvironmentPool) -> None:
         print(f"serving {args.handler} at {gateway.url}", flush=True)
@@ -51,6 +50,7 @@ def main() -> None:
             routes,
             ready,
             default_route=args.default_route,
+            watch=args.watch,
         )
     )
 

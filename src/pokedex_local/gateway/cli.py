@@ -7,15 +7,18 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import resource
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pokedex.routes import Route
 from pokedex_local.gateway.routing import Router
 from pokedex_local.gateway.server import ADMIN_PATH, Gateway, GatewayConfig
+from pokedex_local.lambda_env import reload
 from pokedex_local.lambda_env.config import FunctionConfig, default_init_concurrency
 from pokedex_local.lambda_env.pool import EnvironmentPool
 
@@ -53,6 +56,36 @@ def add_options(parser: argparse.ArgumentParser) -> None:
             default=os.environ.get(variable, default),
             help=f"{text} [env {variable}, default {default}]",
         )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        type=env_pair,
+        metavar="KEY=VALUE",
+        help="a variable for the function, over the stack's own (repeatable); the ones "
+        "Lambda itself sets (_HANDLER, AWS_LAMBDA_*, ...) cannot be overridden, as on AWS",
+    )
+    parser.add_argument(
+        "--watch",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="DIR",
+        help="reload the function when a .py file under DIR changes (repeatable)",
+    )
+
+
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def env_pair(text: str) -> tuple[str, str]:
+    """``KEY=VALUE`` for --env, with a message naming what is wrong."""
+    key, sep, value = text.partition("=")
+    if not sep or not _VARIABLE_NAME.fullmatch(key):
+        raise argparse.ArgumentTypeError(
+            f"expected KEY=VALUE with KEY a variable name (letters, digits, _), got {text!r}"
+        )
+    return key, value
 
 
 def function_config(
@@ -111,6 +144,7 @@ async def serve(
     on_ready: Callable[[Gateway, EnvironmentPool], Awaitable[None]],
     *,
     default_route: bool = False,
+    watch: Sequence[Path] = (),
 ) -> None:
     """Serve until SIGINT or SIGTERM; SIGUSR1 prints the environments' summary."""
     raise_open_files_limit()
@@ -123,14 +157,31 @@ async def serve(
     loop.add_signal_handler(signal.SIGUSR1, lambda: print_summary(pool))
     await pool.start()
     gateway = Gateway(gateway_cfg, router, pool)
+    watcher = asyncio.create_task(reload.watch(watch, reloader(pool))) if watch else None
     try:
         await gateway.start()
         await on_ready(gateway, pool)
         await stopping.wait()
     finally:
+        if watcher is not None:
+            watcher.cancel()
         await gateway.stop()
         print_summary(pool)
         await pool.stop()
+
+
+def reloader(pool: EnvironmentPool) -> Callable[[list[str]], None]:
+    def on_change(paths: list[str]) -> None:
+        shown = ", ".join(os.path.relpath(p) for p in paths[:3]) + (" ..." if paths[3:] else "")
+        print(
+            f"reload: {shown} changed; the next invocations run the new code "
+            "(idle environments recycled, busy ones after their invocation)",
+            file=sys.stderr,
+            flush=True,
+        )
+        pool.recycle()
+
+    return on_change
 
 
 def print_summary(pool: EnvironmentPool) -> None:

@@ -51,6 +51,7 @@ class Environment:
         self.init_failure: bytes | None = None
         self.init_ms: float | None = None
         self.dead = False
+        self.generation = 0  # of the function's code (hot reload), set by the pool
         self.invocations = 0
         self.created = time.monotonic()
         self.last_used = self.created

@@ -69,6 +69,8 @@ class EnvironmentPool:
         self._reaper: asyncio.Task[None] | None = None
         self.counters: Counter[str] = Counter()
         self.last_cold_start_done: float | None = None  # time.time() of the latest one
+        # Bumped when the function's code changes: older environments are not reused.
+        self._generation = 0
 
     async def start(self) -> None:
         self._init_slots = asyncio.Semaphore(self.config.init_concurrency)
@@ -153,12 +155,24 @@ class EnvironmentPool:
     def _take_warm(self) -> Environment | None:
         while self._idle:
             env = self._idle.pop()
-            if env.usable:
+            if env.usable and env.generation == self._generation:
                 self._busy.add(env)
                 return env
-            env.discard()  # died while idle (killed from outside)
-            self.counters["crash"] += 1
+            if not env.usable:
+                self.counters["crash"] += 1  # died while idle (killed from outside)
+            env.discard()  # dead, or runs code that has changed since
         return None
+
+    def recycle(self) -> None:
+        """The function's code changed: every next invocation gets an environment that
+        imports it anew. Idle ones go now, busy ones when their invocation ends."""
+        self._generation += 1
+        self.counters["reloads"] += 1
+        for env in [*self._idle, *self._fresh]:
+            env.discard()
+        self._idle.clear()
+        self._fresh.clear()
+        self._grow()  # the waiting invocations may have been counting on those
 
     def _take_fresh(self) -> Environment | None:
         while self._fresh:
@@ -188,6 +202,8 @@ class EnvironmentPool:
     def _release(self, env: Environment) -> None:
         self._busy.discard(env)
         self._first_runs.pop(env, None)
+        if env.generation != self._generation:
+            env.discard()
         if env.usable:
             env.last_used = time.monotonic()
             self._idle.append(env)
@@ -220,6 +236,9 @@ class EnvironmentPool:
                     counted = False
             if env is None:
                 self._grow()  # the invocation it was for has been told
+            elif env.generation != self._generation:
+                env.discard()  # forked before the code changed
+                self._grow()
             else:
                 env.last_used = time.monotonic()
                 self._fresh.append(env)
@@ -230,6 +249,7 @@ class EnvironmentPool:
 
     async def _spawn(self) -> Environment | None:
         env_id = f"env-{next(self._ids)}"
+        generation = self._generation
         log_stream = time.strftime("%Y/%m/%d/[$LATEST]", time.gmtime()) + secrets.token_hex(16)
         try:
             env = Environment(env_id, log_stream, await self._zygote.spawn(env_id, log_stream))
@@ -244,6 +264,7 @@ class EnvironmentPool:
                     break
             return None
         self.counters["created"] += 1
+        env.generation = generation
         await env.initialise(self.config)
         return env
 
@@ -296,6 +317,7 @@ class EnvironmentPool:
             "crashes": self.counters["crash"],
             "spawn_errors": self.counters["spawn_errors"],
             "reclaimed": self.counters["reclaimed"],
+            "reloads": self.counters["reloads"],
             "fork_server_pid": self._zygote.pid,
             "fork_server_restarts": self._zygote.restarts,
         }
