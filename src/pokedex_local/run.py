@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import dataclasses
 import json
 import logging
 import os
@@ -23,6 +24,7 @@ import pokedex
 from pokedex.routes import ROUTES
 from pokedex_local.gateway import cli
 from pokedex_local.gateway.server import ADMIN_PATH, Gateway
+from pokedex_local.lambda_env.config import FunctionConfig
 from pokedex_local.lambda_env.pool import EnvironmentPool
 from pokedex_local.tier import LocalTier
 
@@ -30,6 +32,8 @@ HANDLER = "pokedex.handler.handler"
 # Watched for hot reload: the function package (POKEDEX_RELOAD=0 turns it off).
 SOURCE = Path(pokedex.__file__).parent
 DEFAULT_PRELOAD = "psycopg"
+MIGRATION_HANDLER = "pokedex.migrate_handler.handler"
+MIGRATION_TIMEOUT_S = 300.0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -95,7 +99,13 @@ def main(argv: list[str] | None = None) -> None:
                 announce(gateway.url, args.via, stack_file)
 
             watch = [] if os.environ.get("POKEDEX_RELOAD") == "0" else [*args.watch, SOURCE]
-            cli.run(cli.serve(cli.gateway_config(args), function, ROUTES, ready, watch=watch))
+            migrations = migration_function(function, tier)
+            cli.run(
+                cli.serve(
+                    cli.gateway_config(args), function, ROUTES, ready, watch=watch,
+                    others=[migrations],
+                )
+            )  # fmt: skip
     except KeyboardInterrupt:
         pass  # Ctrl-C while starting: the with-block has stopped what had started
     except OSError as exc:
@@ -104,6 +114,19 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         stack_file.unlink(missing_ok=True)
     print("stopped", file=sys.stderr)
+
+
+def migration_function(api: FunctionConfig, tier: LocalTier) -> FunctionConfig:
+    """The deploy-time migration runner, as a function of its own that the Invoke API can
+    reach the way docs/deploy.md invokes it on AWS: as the owner, setting the app's password."""
+    return dataclasses.replace(
+        api,
+        handler=MIGRATION_HANDLER,
+        function_name=api.function_name + "-migrate",
+        env={**api.env, "SECRET": tier.owner_secret_name, "APP_SECRET": tier.app_secret_name},
+        reserved_concurrency=1,
+        timeout_s=MIGRATION_TIMEOUT_S,
+    )
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -127,6 +150,9 @@ def describe(via: str, gateway: Gateway, pool: EnvironmentPool, tier: LocalTier)
     return {
         "api_url": gateway.url,
         "admin_url": gateway.url + ADMIN_PATH,
+        # Lambda's Invoke API: aws lambda invoke --endpoint-url <lambda_endpoint> ...
+        "lambda_endpoint": gateway.url,
+        "functions": sorted(gateway.functions),
         "connection_mode": via,
         **tier_description,
         "function": {

@@ -10,7 +10,10 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import boto3
+import botocore.config
 import pytest
 
 from pokedex_local.tier.processes import alive
@@ -67,6 +70,17 @@ def test_unknown_route_never_reaches_the_function(stack: GatewayProcess) -> None
     assert get(stack.url + "/pokemon").status == 404
 
 
+EVENTS = Path(__file__).parents[1] / "events"
+
+
+def lambda_client(endpoint: str) -> Any:
+    return boto3.client(
+        "lambda", endpoint_url=endpoint, region_name="us-east-1",
+        aws_access_key_id="local", aws_secret_access_key="local",
+        config=botocore.config.Config(retries={"max_attempts": 1}),
+    )  # fmt: skip
+
+
 def test_make_run_serves_then_stops_everything(tmp_path: Path) -> None:
     # Given `make run` on a free port
     command = [sys.executable, "-m", "pokedex_local.run", "--port", "0"]
@@ -81,8 +95,13 @@ def test_make_run_serves_then_stops_everything(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, "make run did not come up"
             time.sleep(0.2)
         stack = json.loads(stack_file.read_text())
-        # When the API is called
+        # When the API is called, over HTTP and through Lambda's Invoke API, and the
+        # migration function is invoked the way docs/deploy.md invokes it on AWS
         pikachu = get(stack["api_url"] + "/poke_info/25")
+        client = lambda_client(stack["lambda_endpoint"])
+        event = (EVENTS / "get_pikachu.json").read_bytes()
+        invoked = client.invoke(FunctionName="pokedex-local", Payload=event)
+        migrated = client.invoke(FunctionName="pokedex-local-migrate", Payload=b"{}")
         environments = json.loads(get(stack["admin_url"]).body)
     finally:
         # and Ctrl-C is pressed
@@ -90,6 +109,12 @@ def test_make_run_serves_then_stops_everything(tmp_path: Path) -> None:
         run.wait(30)
     # Then it answered, described itself, and left nothing behind
     assert pikachu.json()["name"] == "Pikachu"
+    assert stack["functions"] == ["pokedex-local", "pokedex-local-migrate"]
+    response = json.loads(invoked["Payload"].read())
+    assert (invoked["StatusCode"], response["statusCode"]) == (200, 200)
+    assert json.loads(response["body"])["name"] == "Pikachu"
+    assert "FunctionError" not in migrated
+    assert json.loads(migrated["Payload"].read()) == {"applied": []}  # all applied at start
     assert stack["connection_mode"] == "proxy"
     assert {"postgres", "pgbouncer", "secrets_endpoint", "pids"} <= set(stack)
     assert {"gateway", "fork_server", "postgres", "pgbouncer"} <= set(stack["pids"])

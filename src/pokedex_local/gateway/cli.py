@@ -145,6 +145,7 @@ async def serve(
     *,
     default_route: bool = False,
     watch: Sequence[Path] = (),
+    others: Sequence[FunctionConfig] = (),
 ) -> None:
     """Serve until SIGINT or SIGTERM; SIGUSR1 prints the environments' summary."""
     raise_open_files_limit()
@@ -155,9 +156,14 @@ async def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
     loop.add_signal_handler(signal.SIGUSR1, lambda: print_summary(pool))
-    await pool.start()
-    gateway = Gateway(gateway_cfg, router, pool)
-    watcher = asyncio.create_task(reload.watch(watch, reloader(pool))) if watch else None
+    # Functions reached only through the Invoke API (the migrations), each with its pool.
+    extra = {config.function_name: EnvironmentPool(config) for config in others}
+    for each in (pool, *extra.values()):
+        await each.start()
+    gateway = Gateway(gateway_cfg, router, pool, extra)
+    watcher = (
+        asyncio.create_task(reload.watch(watch, reloader(pool, *extra.values()))) if watch else None
+    )
     try:
         await gateway.start()
         await on_ready(gateway, pool)
@@ -167,10 +173,11 @@ async def serve(
             watcher.cancel()
         await gateway.stop()
         print_summary(pool)
-        await pool.stop()
+        for each in (pool, *extra.values()):
+            await each.stop()
 
 
-def reloader(pool: EnvironmentPool) -> Callable[[list[str]], None]:
+def reloader(*pools: EnvironmentPool) -> Callable[[list[str]], None]:
     def on_change(paths: list[str]) -> None:
         shown = ", ".join(os.path.relpath(p) for p in paths[:3]) + (" ..." if paths[3:] else "")
         print(
@@ -179,7 +186,8 @@ def reloader(pool: EnvironmentPool) -> Callable[[list[str]], None]:
             file=sys.stderr,
             flush=True,
         )
-        pool.recycle()
+        for pool in pools:
+            pool.recycle()
 
     return on_change
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import HttpVersion11, web
 from multidict import CIMultiDict
 
-from pokedex_local.gateway import events, paths, responses
+from pokedex_local.gateway import events, invoke_api, paths, responses
 from pokedex_local.gateway.routing import RESERVED_PREFIX, Router
 from pokedex_local.lambda_env.environment import Outcome
 from pokedex_local.lambda_env.pool import EnvironmentPool, Throttled
@@ -36,10 +37,18 @@ class GatewayConfig:
 
 
 class Gateway:
-    def __init__(self, config: GatewayConfig, router: Router, pool: EnvironmentPool) -> None:
+    def __init__(
+        self,
+        config: GatewayConfig,
+        router: Router,
+        pool: EnvironmentPool,
+        others: Mapping[str, EnvironmentPool] | None = None,
+    ) -> None:
         self.config = config
         self._router = router
         self._pool = pool
+        # Every function the Invoke API can reach: the API's and any others (migrations).
+        self.functions = {pool.config.function_name: pool, **(others or {})}
         self._runner: web.ServerRunner | None = None
         # Invocations outlive a 503 (as on AWS the function keeps running): keep them here.
         self._inflight: set[asyncio.Task[Outcome]] = set()
@@ -81,6 +90,8 @@ class Gateway:
         # Checked on the path as sent: /%5F%5Flocal/... is an API path that no route has.
         if request.raw_path.startswith(RESERVED_PREFIX + "/"):
             answer = self._admin(request)
+        elif request.raw_path.startswith(invoke_api.PREFIX):
+            answer = await self._lambda_api(request)
         else:
             answer = await self._api(request, request_id)
         headers = CIMultiDict(answer.headers)
@@ -94,6 +105,24 @@ class Gateway:
         brief = "brief" in request.query
         body = json.dumps(self._pool.summary(brief=brief), indent=2).encode()
         return responses.HttpResponse(200, [("content-type", "application/json")], body)
+
+    async def _lambda_api(self, request: web.BaseRequest) -> responses.HttpResponse:
+        if (request.content_length or 0) > invoke_api.MAX_PAYLOAD:
+            return responses.gateway_error(413)
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return responses.gateway_error(413)
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        return await invoke_api.invoke(
+            request.method, request.raw_path, headers, body, self.functions, self._keep
+        )
+
+    def _keep(self, task: asyncio.Task[Outcome]) -> None:
+        """Hold an invocation until it ends, whoever still waits for it."""
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+        task.add_done_callback(_forget)
 
     async def _api(self, request: web.BaseRequest, request_id: str) -> responses.HttpResponse:
         raw_path, _, raw_query = request.raw_path.partition("?")
@@ -130,9 +159,7 @@ class Gateway:
         # Lambda's request id is a UUID of its own, distinct from the gateway's.
         lambda_request_id = events.new_lambda_request_id()
         task = asyncio.ensure_future(self._pool.invoke(lambda_request_id, payload))
-        self._inflight.add(task)
-        task.add_done_callback(self._inflight.discard)
-        task.add_done_callback(_forget)
+        self._keep(task)
         try:
             # asyncio.timeout rather than wait_for: one timer, no extra future per request.
             async with asyncio.timeout(self.config.integration_timeout_s):
