@@ -10,10 +10,10 @@ setup:
 	@scripts/bootstrap.sh
 
 ## run: the whole system on this machine (VIA=direct bypasses PgBouncer; PORT=3000;
-## ENV="KEY=VALUE ..." adds variables to the function)
+## ENV="KEY=VALUE ..." adds variables to the function; DEBUG=1 listens for debugpy on 5678)
 run: setup
 	$(UV) python -m pokedex_local.run $(if $(VIA),--via $(VIA)) $(if $(PORT),--port $(PORT)) \
-		$(foreach pair,$(ENV),--env=$(pair))
+		$(foreach pair,$(ENV),--env=$(pair)) $(if $(DEBUG),--debug-port $(or $(DEBUG_PORT),5678))
 
 ## test: every test suite: unit, integration, infra, e2e and the load-lab smoke run
 test: setup

@@ -126,6 +126,7 @@ def migration_function(api: FunctionConfig, tier: LocalTier) -> FunctionConfig:
         env={**api.env, "SECRET": tier.owner_secret_name, "APP_SECRET": tier.app_secret_name},
         reserved_concurrency=1,
         timeout_s=MIGRATION_TIMEOUT_S,
+        debug_port=None,  # the debugger's port belongs to the API function
     )
 
 

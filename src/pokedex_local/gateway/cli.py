@@ -40,6 +40,9 @@ OPTIONS: tuple[tuple[str, str, type, Any, str], ...] = (
      "environments in their cold start at once, the rest queued (0: twice the CPU count)"),
     ("--integration-timeout", "POKEDEX_INTEGRATION_TIMEOUT", float, 30.0,
      "gateway integration timeout in seconds, answered with 503 (fixed at 30 s on AWS)"),
+    ("--debug-port", "POKEDEX_DEBUG_PORT", int, 0,
+     "debug: one environment at a time, listening for debugpy on this port, and the "
+     "function and integration timeouts raised to an hour (0: off)"),
     ("--function-name", "POKEDEX_FUNCTION_NAME", str, "pokedex-local",
      "AWS_LAMBDA_FUNCTION_NAME of the environments"),
     ("--preload", "POKEDEX_PRELOAD", str, "",
@@ -88,19 +91,26 @@ def env_pair(text: str) -> tuple[str, str]:
     return key, value
 
 
+# While a debugger holds a breakpoint, neither the function nor the gateway gives up.
+DEBUG_TIMEOUT_S = 3600.0
+
+
 def function_config(
     args: argparse.Namespace,
     handler: str,
     env: dict[str, str],
     python_path: Sequence[str] = (),
 ) -> FunctionConfig:
+    debugging = args.debug_port > 0
     return FunctionConfig(
         handler=handler,
         env=env,
         function_name=args.function_name,
         memory_mb=args.memory,
-        timeout_s=args.timeout,
-        reserved_concurrency=args.concurrency,
+        timeout_s=DEBUG_TIMEOUT_S if debugging else args.timeout,
+        # One environment: the debugger attaches to the one process that serves.
+        reserved_concurrency=1 if debugging else args.concurrency,
+        debug_port=args.debug_port or None,
         idle_ttl_s=args.idle_ttl,
         init_timeout_s=args.init_timeout,
         init_concurrency=args.init_concurrency or default_init_concurrency(),
@@ -110,9 +120,8 @@ def function_config(
 
 
 def gateway_config(args: argparse.Namespace) -> GatewayConfig:
-    return GatewayConfig(
-        host=args.host, port=args.port, integration_timeout_s=args.integration_timeout
-    )
+    timeout = DEBUG_TIMEOUT_S if args.debug_port > 0 else args.integration_timeout
+    return GatewayConfig(host=args.host, port=args.port, integration_timeout_s=timeout)
 
 
 T = TypeVar("T")

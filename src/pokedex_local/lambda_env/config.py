@@ -32,6 +32,8 @@ class FunctionConfig:
     # Modules the fork server imports before forking, shared by every environment. Off by
     # default: whatever is preloaded no longer counts in the cold start (see the docs).
     preload: tuple[str, ...] = ()
+    # When set, each environment listens for a debugger (debugpy) on this port.
+    debug_port: int | None = None
 
     def __post_init__(self) -> None:
         if "." not in self.handler:

@@ -72,8 +72,11 @@ class Environment:
         Duration, as on Lambda. A failed init discards the environment.
         """
         started = time.perf_counter()
+        header: dict[str, Any] = {"t": "init"}
+        if config.debug_port:
+            header["debug_port"] = config.debug_port
         with contextlib.suppress(ConnectionError, RuntimeError):  # uvloop: closed
-            self._writer.write(protocol.encode({"t": "init"}))
+            self._writer.write(protocol.encode(header))
         try:
             header, payload = await self._init_phase(config.init_timeout_s)
         except InitTimeout:

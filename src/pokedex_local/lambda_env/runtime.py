@@ -41,6 +41,8 @@ def serve(stream: protocol.Stream) -> None:
             return
         header, payload = frame
         if header["t"] == "init" and handler is None:
+            if header.get("debug_port"):
+                _listen_for_debugger(int(header["debug_port"]))
             handler = _init(stream)
             if handler is None:
                 return  # an init error resets the environment: the gateway discards us
@@ -50,6 +52,15 @@ def serve(stream: protocol.Stream) -> None:
             if not warm:
                 os.nice(WARM_NICENESS)
                 warm = True
+
+
+def _listen_for_debugger(port: int) -> None:
+    """debugpy on 127.0.0.1:port, before the handler's import, so that a debugger attached
+    early stops in module code too. Not waited for: the invocation goes on regardless."""
+    import debugpy  # the local runtime's dependency, never the function's
+
+    debugpy.listen(("127.0.0.1", port))
+    print(f"debugpy listening on 127.0.0.1:{port} (pid {os.getpid()})", file=sys.stderr)
 
 
 def _init(stream: protocol.Stream) -> Handler | None:
