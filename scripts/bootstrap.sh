@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs and is missing: uv, the Python dependencies (from the
-# lock file), and PostgreSQL, PgBouncer, openssl and wrk from Debian's packages. Safe to
+# lock file), and PostgreSQL, PgBouncer, openssl, wrk and Chromium (with its driver) from
+# Debian's packages. Safe to
 # run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,9 @@ command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || missing+=(
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # wrk: the load lab's reference measurements use it as a client that costs little CPU.
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+# A real browser for the live view's test: Debian's Chromium and its driver.
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "bootstrap: installing Debian packages: ${missing[*]}"
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"

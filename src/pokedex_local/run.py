@@ -23,9 +23,10 @@ from typing import Any
 import pokedex
 from pokedex.routes import ROUTES
 from pokedex_local.gateway import cli
-from pokedex_local.gateway.server import ADMIN_PATH, Gateway
+from pokedex_local.gateway.server import ADMIN_PATH, LIVE_PATH, Gateway
 from pokedex_local.lambda_env.config import FunctionConfig
 from pokedex_local.lambda_env.pool import EnvironmentPool
+from pokedex_local.live.database import DatabaseWatch
 from pokedex_local.tier import LocalTier
 
 HANDLER = "pokedex.handler.handler"
@@ -95,6 +96,11 @@ def main(argv: list[str] | None = None) -> None:
             function = cli.function_config(args, HANDLER, env)
 
             async def ready(gateway: Gateway, pool: EnvironmentPool) -> None:
+                gateway.mode = f"function → {'PgBouncer' if args.via == 'proxy' else 'PostgreSQL'}"
+                gateway.database_watch = DatabaseWatch(
+                    tier.describe()["postgres"],
+                    tier.describe()["pgbouncer"] if args.via == "proxy" else None,
+                )
                 write_stack(stack_file, describe(args.via, gateway, pool, tier))
                 announce(gateway.url, args.via, stack_file)
 
@@ -186,6 +192,7 @@ def announce(url: str, via: str, stack_file: Path) -> None:
         f"\nPokédex API at {url}  (function → {target})\n"
         f"  curl {url}/poke_info/25\n"
         f"  curl {url}/poke_info\n"
+        f"  live view: {url}{LIVE_PATH}\n"
         f"  environments: curl {url}{ADMIN_PATH}   (or kill -USR1 {os.getpid()})\n"
         f"  stack description: {stack_file}\n"
         "Ctrl-C to stop.\n",

@@ -5,22 +5,30 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from aiohttp import HttpVersion11, web
 from multidict import CIMultiDict
 
+from pokedex_local import live
 from pokedex_local.gateway import events, invoke_api, paths, responses
 from pokedex_local.gateway.routing import RESERVED_PREFIX, Router
 from pokedex_local.lambda_env.environment import Outcome
 from pokedex_local.lambda_env.pool import EnvironmentPool, Throttled
 from pokedex_local.lambda_env.zygote_client import SpawnError
+from pokedex_local.live.database import DatabaseWatch
+from pokedex_local.live.metrics import RequestMetrics
 
 logger = logging.getLogger(__name__)
 
 ADMIN_PATH = RESERVED_PREFIX + "/environments"
+LIVE_PATH = RESERVED_PREFIX + "/"
+STATS_PATH = RESERVED_PREFIX + "/stats"
+_PAGE = (Path(live.__file__).parent / "index.html").read_bytes()
 # One encoder for every event: json.dumps with options builds a new one per call.
 _compact = json.JSONEncoder(separators=(",", ":"))
 
@@ -49,6 +57,11 @@ class Gateway:
         self._pool = pool
         # Every function the Invoke API can reach: the API's and any others (migrations).
         self.functions = {pool.config.function_name: pool, **(others or {})}
+        # The live view's sources: requests measured here; the database, when the stack
+        # has one (make run sets it), watched only while the page is open.
+        self.metrics = RequestMetrics()
+        self.database_watch: DatabaseWatch | None = None
+        self.mode = "gateway"
         self._runner: web.ServerRunner | None = None
         # Invocations outlive a 503 (as on AWS the function keeps running): keep them here.
         self._inflight: set[asyncio.Task[Outcome]] = set()
@@ -93,18 +106,36 @@ class Gateway:
         elif request.raw_path.startswith(invoke_api.PREFIX):
             answer = await self._lambda_api(request)
         else:
+            started = time.perf_counter()
             answer = await self._api(request, request_id)
+            self.metrics.record(answer.status, time.perf_counter() - started)
         headers = CIMultiDict(answer.headers)
         headers["apigw-requestid"] = request_id
         return web.Response(status=answer.status, headers=headers, body=answer.body)
 
     def _admin(self, request: web.BaseRequest) -> responses.HttpResponse:
-        if request.raw_path.partition("?")[0] != ADMIN_PATH or request.method != "GET":
+        path = request.raw_path.partition("?")[0]
+        if request.method != "GET" or path not in (ADMIN_PATH, LIVE_PATH, STATS_PATH):
             return responses.gateway_error(404)
+        if path == LIVE_PATH:
+            return responses.HttpResponse(
+                200, [("content-type", "text/html; charset=utf-8")], _PAGE
+            )
+        if path == STATS_PATH:
+            return _json(self._stats())
         # ?brief leaves out the per-environment list: cheap enough to poll under load.
         brief = "brief" in request.query
-        body = json.dumps(self._pool.summary(brief=brief), indent=2).encode()
-        return responses.HttpResponse(200, [("content-type", "application/json")], body)
+        return _json(self._pool.summary(brief=brief), indent=2)
+
+    def _stats(self) -> dict[str, Any]:
+        """What the live view polls each second."""
+        return {
+            "mode": self.mode,
+            "requests": self.metrics.history()[-1:],
+            "requests_total": self.metrics.total,
+            "environments": self._pool.summary(brief=True),
+            "database": self.database_watch.latest() if self.database_watch else None,
+        }
 
     async def _lambda_api(self, request: web.BaseRequest) -> responses.HttpResponse:
         if (request.content_length or 0) > invoke_api.MAX_PAYLOAD:
@@ -172,6 +203,13 @@ class Gateway:
         if not outcome.ok:
             return responses.gateway_error(500)
         return responses.from_payload(outcome.payload)
+
+
+def _json(value: Any, indent: int | None = None) -> responses.HttpResponse:
+    body = json.dumps(value, indent=indent).encode()
+    return responses.HttpResponse(
+        200, [("content-type", "application/json"), ("cache-control", "no-store")], body
+    )
 
 
 async def _continue(request: web.BaseRequest) -> None:

@@ -1,0 +1,93 @@
+"""The database side of the live view: PostgreSQL's backends by role and PgBouncer's pool.
+
+Polled once a second by a thread of its own, and only while someone is looking (a request
+for the stats within the last few seconds): an unwatched stack pays nothing for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from typing import Any
+
+import psycopg
+
+BACKENDS = (
+    "SELECT coalesce(usename, '(none)'), coalesce(state, '(none)'), count(*)"
+    " FROM pg_stat_activity WHERE backend_type = 'client backend' GROUP BY 1, 2"
+)
+IDLE_AFTER_S = 5.0
+
+
+class DatabaseWatch:
+    def __init__(self, postgres: dict[str, Any], pgbouncer: dict[str, Any] | None) -> None:
+        self._postgres = postgres
+        self._pgbouncer = pgbouncer
+        self._latest: dict[str, Any] = {}
+        self._wanted = 0.0
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def latest(self) -> dict[str, Any]:
+        """The last sample; asking keeps the sampling going for a few seconds."""
+        with self._lock:
+            self._wanted = time.monotonic()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="live-db", daemon=True)
+                self._thread.start()
+            return self._latest
+
+    def _run(self) -> None:
+        postgres = bouncer = None
+        try:
+            while time.monotonic() - self._wanted < IDLE_AFTER_S:
+                try:
+                    postgres = postgres or _connect(self._postgres)
+                    if self._pgbouncer:
+                        bouncer = bouncer or _connect(self._pgbouncer, "pgbouncer")
+                    sample = _sample(postgres, bouncer)
+                except psycopg.Error as exc:  # a restart, a full server: show it, go on
+                    sample = {"error": str(exc).strip().splitlines()[0][:200]}
+                    for conn in (postgres, bouncer):
+                        if conn is not None:
+                            conn.close()
+                    postgres = bouncer = None
+                with self._lock:
+                    self._latest = {"time": time.time(), **sample}
+                time.sleep(1.0)
+        finally:
+            for conn in (postgres, bouncer):
+                if conn is not None:
+                    with contextlib.suppress(psycopg.Error):
+                        conn.close()
+            with self._lock:
+                self._thread = None
+
+
+def _connect(endpoint: dict[str, Any], dbname: str | None = None) -> psycopg.Connection[Any]:
+    # The admin console speaks only the simple protocol: never prepare.
+    return psycopg.connect(
+        host=endpoint["host"], port=endpoint["port"], dbname=dbname or endpoint["dbname"],
+        user=endpoint["user"], password=endpoint["password"], sslmode="require",
+        connect_timeout=2, autocommit=True, prepare_threshold=None,
+    )  # fmt: skip
+
+
+def _sample(
+    postgres: psycopg.Connection[Any], bouncer: psycopg.Connection[Any] | None
+) -> dict[str, Any]:
+    roles: dict[str, dict[str, int]] = {}
+    for role, state, count in postgres.execute(BACKENDS).fetchall():
+        roles.setdefault(role, {})[state] = int(count)
+    pool: dict[str, int] | None = None
+    if bouncer is not None:
+        cursor = bouncer.execute("SHOW POOLS")
+        names = [c.name for c in cursor.description or []]
+        pool = {"cl_active": 0, "cl_waiting": 0, "sv_active": 0, "sv_idle": 0, "sv_used": 0}
+        for values in cursor.fetchall():
+            row = dict(zip(names, values, strict=True))
+            if row.get("database") != "pgbouncer":
+                for key in pool:
+                    pool[key] += int(row.get(key) or 0)
+    return {"backends": roles, "pgbouncer": pool}
