@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs and is missing: uv, the Python dependencies (from the
 # lock file), and PostgreSQL, PgBouncer, openssl, wrk and Chromium (with its driver) from
-# Debian's packages. Safe to
-# run again.
+# Debian's packages. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

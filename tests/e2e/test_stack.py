@@ -84,7 +84,7 @@ def lambda_client(endpoint: str) -> Any:
 def test_make_run_serves_then_stops_everything(tmp_path: Path) -> None:
     # Given `make run` on a free port
     command = [sys.executable, "-m", "pokedex_local.run", "--port", "0"]
-    command += ["--state-dir", str(tmp_path / "state")]
+    command += ["--state-dir", str(tmp_path / "state"), "--env=LOG_EXTRA=from make run"]
     stack_file = tmp_path / "state" / "stack.json"
     with (tmp_path / "run.log").open("wb") as log:
         run = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
@@ -110,6 +110,7 @@ def test_make_run_serves_then_stops_everything(tmp_path: Path) -> None:
     # Then it answered, described itself, and left nothing behind
     assert pikachu.json()["name"] == "Pikachu"
     assert stack["functions"] == ["pokedex-local", "pokedex-local-migrate"]
+    assert stack["function"]["env"]["LOG_EXTRA"] == "from make run"  # ENV= reaches it
     response = json.loads(invoked["Payload"].read())
     assert (invoked["StatusCode"], response["statusCode"]) == (200, 200)
     assert json.loads(response["body"])["name"] == "Pikachu"
