@@ -28,6 +28,7 @@ def gateway_error(status: int) -> HttpResponse:
         400: "Bad Request",
         404: "Not Found",
         413: "Request Entity Too Large",
+        431: "Request Header Fields Too Large",
         500: "Internal Server Error",
         503: "Service Unavailable",
     }[status]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import time
@@ -26,6 +27,7 @@ from pokedex_local.live.metrics import RequestMetrics
 logger = logging.getLogger(__name__)
 
 ADMIN_PATH = RESERVED_PREFIX + "/environments"
+MAX_HEADER_BYTES = 10 * 1024  # HTTP API: request line and header values
 LIVE_PATH = RESERVED_PREFIX + "/"
 STATS_PATH = RESERVED_PREFIX + "/stats"
 _PAGE = (Path(live.__file__).parent / "index.html").read_bytes()
@@ -79,7 +81,15 @@ class Gateway:
                 message, payload, protocol, writer, task, loop, client_max_size=max_size
             )
 
-        server = web.Server(self._dispatch, request_factory=make_request, access_log=None)
+        # HTTP API's quota is on the request line and headers together (10,240 bytes): no
+        # single line may exceed it (aiohttp refuses with 400), and _dispatch checks the sum.
+        server = web.Server(
+            self._dispatch,
+            request_factory=make_request,
+            access_log=None,
+            max_line_size=MAX_HEADER_BYTES,
+            max_field_size=MAX_HEADER_BYTES,
+        )
         self._runner = web.ServerRunner(server, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port, backlog=4096)
@@ -98,20 +108,26 @@ class Gateway:
 
     async def _dispatch(self, request: web.BaseRequest) -> web.StreamResponse:
         request_id = events.new_request_id()
+        if _header_bytes(request) > MAX_HEADER_BYTES:
+            return _respond(responses.gateway_error(431), request_id)
         if request.headers.get("expect", "").lower() == "100-continue":
             await _continue(request)  # what the Application's router did for us
         # Checked on the path as sent: /%5F%5Flocal/... is an API path that no route has.
-        if request.raw_path.startswith(RESERVED_PREFIX + "/"):
-            answer = self._admin(request)
-        elif request.raw_path.startswith(invoke_api.PREFIX):
-            answer = await self._lambda_api(request)
+        if request.raw_path.startswith((RESERVED_PREFIX + "/", invoke_api.PREFIX)):
+            # The admin API and the Invoke API answer this machine only: the caller's
+            # address and the Host it asked for must both be loopback (the Host check stops
+            # a web page from reaching them through DNS rebinding).
+            if not _loopback(request):
+                answer = responses.gateway_error(404)
+            elif request.raw_path.startswith(invoke_api.PREFIX):
+                answer = await self._lambda_api(request)
+            else:
+                answer = self._admin(request)
         else:
             started = time.perf_counter()
             answer = await self._api(request, request_id)
             self.metrics.record(answer.status, time.perf_counter() - started)
-        headers = CIMultiDict(answer.headers)
-        headers["apigw-requestid"] = request_id
-        return web.Response(status=answer.status, headers=headers, body=answer.body)
+        return _respond(answer, request_id)
 
     def _admin(self, request: web.BaseRequest) -> responses.HttpResponse:
         path = request.raw_path.partition("?")[0]
@@ -170,6 +186,8 @@ class Gateway:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
             return responses.gateway_error(413)
+        if len(body) > self.config.max_event_bytes:
+            return responses.gateway_error(413)  # could not fit the event: not encoded first
         http_request = events.HttpRequest(
             method=request.method,
             raw_path=path,
@@ -203,6 +221,30 @@ class Gateway:
         if not outcome.ok:
             return responses.gateway_error(500)
         return responses.from_payload(outcome.payload)
+
+
+def _respond(answer: responses.HttpResponse, request_id: str) -> web.Response:
+    headers = CIMultiDict(answer.headers)
+    headers["apigw-requestid"] = request_id
+    return web.Response(status=answer.status, headers=headers, body=answer.body)
+
+
+def _header_bytes(request: web.BaseRequest) -> int:
+    line = len(request.method) + len(request.raw_path) + 10  # " ", " HTTP/1.1"
+    return line + sum(len(name) + len(value) + 4 for name, value in request.raw_headers)
+
+
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
+
+
+def _loopback(request: web.BaseRequest) -> bool:
+    try:
+        peer = ipaddress.ip_address(request.remote or "")
+    except ValueError:
+        return False
+    host = request.headers.get("host", "")
+    host = host.partition("]")[0] + "]" if host.startswith("[") else host.rsplit(":", 1)[0]
+    return peer.is_loopback and host in _LOOPBACK_HOSTS
 
 
 def _json(value: Any, indent: int | None = None) -> responses.HttpResponse:
