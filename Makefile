@@ -4,7 +4,7 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 UV := uv run --frozen
 
-.PHONY: setup run test test-fast lint format synth deploy destroy load bench bench-handler bench-gateway bench-burst seed
+.PHONY: setup run test test-fast lint format synth deploy destroy load bench bench-handler bench-gateway bench-burst seed openapi
 
 setup:
 	@scripts/bootstrap.sh
@@ -57,6 +57,10 @@ bench-gateway: setup
 ## bench-burst: 1,000 clients at once on a fresh stack, then a window after; proxy, then direct
 bench-burst: setup
 	$(UV) python -m pokedex_local.loadlab.burst --out benchmarks/results/burst.json $(BURST_ARGS)
+
+## openapi: regenerate docs/openapi.json from the route table
+openapi: setup
+	$(UV) python -m pokedex_local.openapi --out docs/openapi.json
 
 ## seed: regenerate the seed migration from data/pokedex.csv
 seed: setup

@@ -22,8 +22,9 @@ from typing import Any
 
 import pokedex
 from pokedex.routes import ROUTES
+from pokedex_local import openapi
 from pokedex_local.gateway import cli
-from pokedex_local.gateway.server import ADMIN_PATH, LIVE_PATH, Gateway
+from pokedex_local.gateway.server import ADMIN_PATH, LIVE_PATH, OPENAPI_PATH, Gateway
 from pokedex_local.lambda_env.config import FunctionConfig
 from pokedex_local.lambda_env.pool import EnvironmentPool
 from pokedex_local.live.database import DatabaseWatch
@@ -96,6 +97,7 @@ def main(argv: list[str] | None = None) -> None:
             function = cli.function_config(args, HANDLER, env)
 
             async def ready(gateway: Gateway, pool: EnvironmentPool) -> None:
+                gateway.openapi = openapi.render().encode()
                 gateway.mode = f"function → {'PgBouncer' if args.via == 'proxy' else 'PostgreSQL'}"
                 gateway.database_watch = DatabaseWatch(
                     tier.describe()["postgres"],
@@ -157,6 +159,7 @@ def describe(via: str, gateway: Gateway, pool: EnvironmentPool, tier: LocalTier)
     return {
         "api_url": gateway.url,
         "admin_url": gateway.url + ADMIN_PATH,
+        "openapi_url": gateway.url + OPENAPI_PATH,
         # Lambda's Invoke API: aws lambda invoke --endpoint-url <lambda_endpoint> ...
         "lambda_endpoint": gateway.url,
         "functions": sorted(gateway.functions),

@@ -3,12 +3,8 @@ the numbers move while requests flow. POKEDEX_LIVE_SCREENSHOT=path keeps a scree
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -27,24 +23,6 @@ pytestmark = [
         not available(), reason="Debian's chromium and chromium-driver (make setup installs them)"
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    state = tmp_path_factory.mktemp("live")
-    command = [sys.executable, "-m", "pokedex_local.run", "--port", "0", "--state-dir", str(state)]
-    with (state / "run.log").open("wb") as log:
-        run = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 90
-        while not (state / "stack.json").exists():
-            assert run.poll() is None, (state / "run.log").read_text()
-            assert time.monotonic() < deadline, "make run did not come up"
-            time.sleep(0.2)
-        yield json.loads((state / "stack.json").read_text())
-    finally:
-        run.send_signal(signal.SIGINT)
-        run.wait(30)
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +51,9 @@ def until(condition: Any, seconds: float = 15.0) -> None:
 
 
 def test_the_live_view_moves_with_the_load(
-    stack: dict[str, Any], browser: webdriver.Chrome, tmp_path: Path
+    local_stack: dict[str, Any], browser: webdriver.Chrome, tmp_path: Path
 ) -> None:
+    stack = local_stack
     browser.get(stack["api_url"] + "/__local/")
     until(
         lambda: (

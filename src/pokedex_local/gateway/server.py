@@ -30,6 +30,7 @@ ADMIN_PATH = RESERVED_PREFIX + "/environments"
 MAX_HEADER_BYTES = 10 * 1024  # HTTP API: request line and header values
 LIVE_PATH = RESERVED_PREFIX + "/"
 STATS_PATH = RESERVED_PREFIX + "/stats"
+OPENAPI_PATH = RESERVED_PREFIX + "/openapi.json"
 _PAGE = (Path(live.__file__).parent / "index.html").read_bytes()
 # One encoder for every event: json.dumps with options builds a new one per call.
 _compact = json.JSONEncoder(separators=(",", ":"))
@@ -64,6 +65,7 @@ class Gateway:
         self.metrics = RequestMetrics()
         self.database_watch: DatabaseWatch | None = None
         self.mode = "gateway"
+        self.openapi: bytes | None = None  # the API's document, when the stack serves one
         self._runner: web.ServerRunner | None = None
         # Invocations outlive a 503 (as on AWS the function keeps running): keep them here.
         self._inflight: set[asyncio.Task[Outcome]] = set()
@@ -131,8 +133,12 @@ class Gateway:
 
     def _admin(self, request: web.BaseRequest) -> responses.HttpResponse:
         path = request.raw_path.partition("?")[0]
-        if request.method != "GET" or path not in (ADMIN_PATH, LIVE_PATH, STATS_PATH):
+        if request.method != "GET" or path not in (ADMIN_PATH, LIVE_PATH, STATS_PATH, OPENAPI_PATH):
             return responses.gateway_error(404)
+        if path == OPENAPI_PATH:
+            if self.openapi is None:
+                return responses.gateway_error(404)
+            return responses.HttpResponse(200, [("content-type", "application/json")], self.openapi)
         if path == LIVE_PATH:
             return responses.HttpResponse(
                 200, [("content-type", "text/html; charset=utf-8")], _PAGE

@@ -1,0 +1,146 @@
+"""The API's OpenAPI 3.1 document, generated from the route table (pokedex/routes.py).
+
+The routes come from the table, so a route added there without a description here fails
+the build (``document`` raises); what each operation answers is described here, next to
+nothing else, and checked against the running API by schemathesis in `make test`. The
+document is committed (docs/openapi.json, `make openapi` rewrites it, a test keeps it
+current) and served by the local gateway at /__local/openapi.json.
+
+    python -m pokedex_local.openapi [--out docs/openapi.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pokedex.routes import ROUTES, Route
+
+DEFAULT_OUT = Path("docs/openapi.json")
+
+_MESSAGE = {
+    "type": "object",
+    "required": ["message"],
+    "properties": {"message": {"type": "string"}},
+}
+_SUMMARY_FIELDS: dict[str, Any] = {
+    "dex_number": {"type": "integer", "minimum": 1},
+    "name": {"type": "string"},
+    "type": {"type": "string", "description": "the types joined with '/'"},
+}
+_SUMMARY = {"type": "object", "required": list(_SUMMARY_FIELDS), "properties": _SUMMARY_FIELDS}
+_STAT = {"type": "integer", "minimum": 1}
+_POKEMON = {
+    "type": "object",
+    "required": [*_SUMMARY_FIELDS, "types", "base_stats", "height_m", "weight_kg",
+                 "generation"],
+    "properties": {
+        **_SUMMARY_FIELDS,
+        "types": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 2},
+        "base_stats": {
+            "type": "object",
+            "required": ["hp", "attack", "defense", "sp_attack", "sp_defense", "speed", "total"],
+            "properties": {k: _STAT for k in
+                           ("hp", "attack", "defense", "sp_attack", "sp_defense", "speed",
+                            "total")},
+        },
+        "height_m": {"type": "number"},
+        "weight_kg": {"type": "number"},
+        "generation": {"type": "integer", "minimum": 1, "maximum": 9},
+    },
+}  # fmt: skip
+
+
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+# Answers every route can give: the gateway's own, and the function's when the database
+# is unavailable (503 with Retry-After).
+_COMMON = {
+    "404": _json("no route (the gateway) or no such Pokémon", _MESSAGE),
+    "503": _json("the database is unavailable for now; retry", _MESSAGE),
+}
+OPERATIONS: dict[str, dict[str, Any]] = {
+    "list_pokemon": {
+        "summary": "Every Pokémon, ordered by dex_number (the original contract)",
+        "responses": {"200": _json("the list", {"type": "array", "items": _SUMMARY})},
+    },
+    "get_pokemon": {
+        "summary": "One Pokémon with its stats",
+        "responses": {
+            "200": _json("the Pokémon", _POKEMON),
+            "400": _json(
+                "dex_number is not a positive integer (or the path is malformed)", _MESSAGE
+            ),
+        },
+    },
+}
+
+
+def document(routes: Sequence[Route] = ROUTES) -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        entry = paths.setdefault(route.path, {})
+        parameters = [_path_parameter(name) for name in re.findall(r"\{(\w+)\+?\}", route.path)]
+        if parameters:
+            entry["parameters"] = parameters
+        if route.operation == "method_not_allowed":
+            # Not operations: any other method gets 405 and Allow, which is what a client
+            # (and schemathesis's unsupported_method check) expects of undocumented ones.
+            continue
+        if route.operation not in OPERATIONS:
+            raise KeyError(f"route {route.route_key}: operation {route.operation!r} is not "
+                           "described in pokedex_local/openapi.py")  # fmt: skip
+        described = OPERATIONS[route.operation]
+        entry[route.method.lower()] = {
+            "operationId": route.operation,
+            "summary": described["summary"],
+            "responses": {**_COMMON, **described["responses"]},
+        }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Proxied Pokédex",
+            "version": "1",
+            "description": "API Gateway HTTP API → Lambda → RDS Proxy → PostgreSQL. Generated "
+            "from pokedex/routes.py by pokedex_local/openapi.py.",
+        },
+        "paths": paths,
+    }
+
+
+# What a path parameter accepts; anything else is a 400 (described as such).
+PARAMETERS: dict[str, dict[str, Any]] = {
+    # pokemon.parse_dex_number: up to 18 digits, not all zeros (schemathesis found that a
+    # looser pattern promised more than the handler accepts).
+    "dex_number": {"type": "string", "pattern": "^0{0,17}[1-9][0-9]{0,17}$", "maxLength": 18,
+                   "description": "a positive integer of at most 18 digits"},
+}  # fmt: skip
+
+
+def _path_parameter(name: str) -> dict[str, Any]:
+    schema = PARAMETERS.get(name, {"type": "string"})
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def render(routes: Sequence[Route] = ROUTES) -> str:
+    return json.dumps(document(routes), indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
+    args.out.write_text(render(), encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""The OpenAPI document follows the route table and is committed as generated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pokedex.routes import ROUTES, Route
+from pokedex_local import openapi
+
+COMMITTED = Path(__file__).parents[2] / "docs" / "openapi.json"
+
+
+def test_the_committed_document_is_current() -> None:
+    assert COMMITTED.read_text(encoding="utf-8") == openapi.render(), "run make openapi"
+
+
+def test_every_get_route_is_an_operation() -> None:
+    paths = openapi.document()["paths"]
+    for route in ROUTES:
+        if route.method == "GET":
+            assert paths[route.path]["get"]["operationId"] == route.operation
+
+
+def test_a_route_nobody_described_fails_the_build() -> None:
+    with pytest.raises(KeyError, match="GET /teams: operation 'list_teams'"):
+        openapi.document([*ROUTES, Route("GET", "/teams", "list_teams")])
