@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from pokedex.deadlines import CONNECT_TIMEOUT_S
 from pokedex.errors import ConfigurationError
 
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
@@ -19,7 +20,7 @@ class Settings:
     # None: use the dbname field of the secret, as RDS-generated secrets carry one.
     db_name: str | None = None
     db_sslmode: str = "require"
-    connect_timeout_s: int = 5
+    connect_timeout_s: int = CONNECT_TIMEOUT_S
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -30,7 +31,9 @@ class Settings:
             db_port=_integer(env, "DB_PORT", 5432, low=1, high=65535),
             db_name=env.get("DB_NAME", "").strip() or None,
             db_sslmode=_choice(env, "DB_SSLMODE", "require", SSL_MODES),
-            connect_timeout_s=_integer(env, "DB_CONNECT_TIMEOUT", 5, low=1, high=60),
+            connect_timeout_s=_integer(
+                env, "DB_CONNECT_TIMEOUT", CONNECT_TIMEOUT_S, low=1, high=60
+            ),
         )
 
 
