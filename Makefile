@@ -4,7 +4,7 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 UV := uv run --frozen
 
-.PHONY: setup run test test-fast lint format synth deploy destroy load bench bench-handler bench-gateway seed
+.PHONY: setup run test test-fast lint format synth deploy destroy load chaos bench bench-handler bench-gateway seed
 
 setup:
 	@scripts/bootstrap.sh
@@ -43,6 +43,10 @@ destroy: setup
 ## load: the load lab, proxy against direct (see docs/benchmarks.md)
 load: setup
 	$(UV) python -m pokedex_local.loadlab $(LOAD_ARGS)
+
+## chaos: the fault lab: one fault at a time under steady load (see docs/reliability.md)
+chaos: setup
+	$(UV) python -m pokedex_local.faultlab $(CHAOS_ARGS)
 
 ## bench-handler: cold init and warm duration of the handler against the original's baseline
 bench-handler: setup

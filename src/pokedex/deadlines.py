@@ -26,9 +26,11 @@ STATEMENT_TIMEOUT_MS = 5_000
 BORROW_TIMEOUT_S = 5
 # Opening a connection to the proxy (psycopg's connect_timeout, whole seconds, at least 2).
 CONNECT_TIMEOUT_S = 3
-# One GetSecretValue call. Two of them (a refresh after a refused login) stay well inside
-# the 6 s a cold start may spend before answering 503 when the endpoint is down.
-SECRETS_TIMEOUT_S = 2.0
+# One GetSecretValue call. The endpoint answers in tens of milliseconds when it is up; a
+# cold start that meets it down must still answer 503 within 6 s of the request, and on
+# two busy cores its init alone takes 3-4 s here (docs/reliability.md): one second, so a
+# refresh after a refused login (two calls) fits too.
+SECRETS_TIMEOUT_S = 1.0
 # Retries of a read on a refused or broken connection: the first pause, the longest one,
 # and the part of the invocation no retry may eat into (one borrow plus one statement,
 # so a retry never starts what could not finish before the function's timeout).

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pokedex_local.faultlab import report
 from pokedex_local.faultlab.faults import Target
-from pokedex_local.faultlab.lab import Outcome, Timing, run_scenario
+from pokedex_local.faultlab.lab import Outcome, Timing, run_scenario, warm_up
 from pokedex_local.faultlab.scenarios import BY_NAME, SCENARIOS, Params, Scenario
 from pokedex_local.loadlab import stack as stacks
 
@@ -89,6 +89,8 @@ def run_on_stack(
     stack = stacks.start(via, directory)
     try:
         target = Target(stack, directory)
+        print(f"{via}: warming {timing.clients} environments ...", file=sys.stderr, flush=True)
+        warm_up(target, timing.clients)
         outcomes = []
         for scenario in scenarios:
             print(f"{via}: {scenario.title} ...", file=sys.stderr, flush=True)

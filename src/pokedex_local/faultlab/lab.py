@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,7 @@ class Outcome:
             "counters_after": o.counters_after,
             "secret_calls": o.secret_calls,
             "environments": o.environments,
+            "slowest_failed_invocation_ms": max(o.handler_failures_ms, default=None),
             "measured": o.measured.to_json(),
             "verdicts": [vars(v) for v in self.verdicts],
             "passed": self.passed,
@@ -60,6 +63,53 @@ def secret_calls(target: Target) -> int:
     with contextlib.suppress(OSError):
         return log.read_text(errors="replace").count('"POST / HTTP')
     return 0
+
+
+def log_offset(target: Target) -> int:
+    log = target.stack.log_path
+    return log.stat().st_size if log is not None and log.exists() else 0
+
+
+def handler_failures_ms(target: Target, offset: int) -> list[float]:
+    """The handler's own duration of each failed request it logged since ``offset``: the
+    time from the invocation to its answer, a cold start's init excluded."""
+    log = target.stack.log_path
+    if log is None:
+        return []
+    with log.open("rb") as f:
+        f.seek(offset)
+        lines = f.read().splitlines()
+    found = []
+    for line in lines:
+        if not line.startswith(b'{"level"') or b'"message": "request"' not in line:
+            continue
+        with contextlib.suppress(ValueError):
+            record = json.loads(line)
+            if int(record.get("status", 200)) >= 500:
+                found.append(float(record["duration_ms"]))
+    return found
+
+
+def warm_up(target: Target, clients: int, deadline_s: float = 120.0) -> None:
+    """Load until every client has a warm environment: no cold start for two seconds."""
+
+    async def run() -> None:
+        load = Load(target.stack.api_url, clients, seed=99)
+        task = asyncio.create_task(load.run())
+        end = time.monotonic() + deadline_s
+        last, quiet = -1, 0
+        try:
+            while quiet < 2 and time.monotonic() < end:
+                await asyncio.sleep(1)
+                admin = await asyncio.to_thread(target.admin)
+                cold = int(admin["cold_starts"])
+                quiet = quiet + 1 if cold == last and admin["starting"] == 0 else 0
+                last = cold
+        finally:
+            load.stop()
+            await task
+
+    asyncio.run(run())
 
 
 def _counters(target: Target) -> tuple[dict[str, int], int]:
@@ -77,6 +127,7 @@ async def run_scenario(
     try:
         await asyncio.sleep(timing.before_s)
         before, _ = _counters(target)
+        offset = log_offset(target)
         injecting = asyncio.create_task(asyncio.to_thread(scenario.inject, target, params))
         if scenario.cold_start:
             await asyncio.sleep(0.3)  # the outage has begun: the new clients meet it
@@ -91,6 +142,9 @@ async def run_scenario(
             await extra_running
     after, environments = _counters(target)
     measured = measure(load.answers + extra.answers, window, before_s=timing.before_s)
-    observed = Observed(measured, window, before, after, secret_calls(target), environments)
+    failures_ms = handler_failures_ms(target, offset)
+    observed = Observed(
+        measured, window, before, after, secret_calls(target), environments, failures_ms
+    )
     verdicts = scenario.judge(observed, params) if via == "proxy" else []
     return Outcome(scenario, via, timing.clients, observed, verdicts)

@@ -112,19 +112,6 @@ class LocalTier:
             self._start_bouncer(self._user)
         self._write_description()
 
-    def rotate_app_password(self) -> str:
-        """docs/deploy.md's rotation, locally: a new password into the application secret,
-        then the migration runner, which sets the role's password from it. Returns it."""
-        from pokedex.migrate import set_app_password
-
-        password = secrets.token_urlsafe(24)
-        app = Endpoint(HOST, self.postgres.port, self.dbname, self.app_user, password)
-        secrets_server.put_secret_value(self.secrets_endpoint, self.app_secret_name, app)
-        self.app_password = password
-        with psycopg.connect(self.postgres.conninfo(), autocommit=True) as conn:
-            set_app_password(conn, password)
-        return password
-
     # -- what clients use -----------------------------------------------------------------
 
     @property
