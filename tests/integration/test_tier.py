@@ -93,7 +93,7 @@ def test_pool_size_is_derived_from_max_connections(tier: LocalTier) -> None:
     assert config_value(tier, "max_db_connections") == "97"
     assert config_value(tier, "default_pool_size") == "97"
     assert config_value(tier, "pool_mode") == "transaction"
-    # RDS Proxy's borrow timeout as the CDK app sets it (pokedex/deadlines.py), not its 120 s default.
+    # The borrow timeout the CDK app gives RDS Proxy (pokedex/deadlines.py), not 120 s.
     assert config_value(tier, "query_wait_timeout") == str(deadlines.BORROW_TIMEOUT_S)
     assert config_value(tier, "client_idle_timeout") == "1800"
 
