@@ -13,7 +13,7 @@ setup:
 run: setup
 	$(UV) python -m pokedex_local.run $(if $(VIA),--via $(VIA)) $(if $(PORT),--port $(PORT))
 
-## test: every test suite: unit, integration, infra, e2e and the load-lab smoke run
+## test: every test suite: unit, integration, infra, e2e, the load-lab smoke run and the fault scenarios
 test: setup
 	$(UV) pytest
 

@@ -48,7 +48,7 @@ WORST_ANSWER_S = BORROW_TIMEOUT_S + STATEMENT_TIMEOUT_MS / 1000 + 2
 
 
 def check() -> None:
-    """Refuse a set of deadlines that does not nest (run by the tests and the CDK app)."""
+    """Refuse a set of deadlines that does not nest (tests/unit/test_deadlines.py)."""
     if not BORROW_TIMEOUT_S + STATEMENT_TIMEOUT_MS / 1000 < FUNCTION_TIMEOUT_S:
         raise ValueError("a borrow plus a statement must finish before the function's timeout")
     if not RETRY_FIRST_PAUSE_S <= RETRY_MAX_PAUSE_S:

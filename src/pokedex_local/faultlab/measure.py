@@ -74,11 +74,12 @@ def measure(answers: list[Answer], window: Window, *, before_s: float) -> Measur
 
 
 def per_second(answers: list[Answer], began: float, before_s: float) -> list[Second]:
-    """Answers by the second they arrived in, from ``before_s`` before the fault."""
+    """Answers by the second they arrived in, from ``before_s`` before the fault; the last,
+    partial second (the load stopping, in-flight requests draining) is left out."""
     if not answers:
         return []
     first = -math.ceil(before_s)
-    last = math.ceil(max(a.done for a in answers) - began)
+    last = math.floor(max(a.done for a in answers) - began)
     buckets: dict[int, list[Answer]] = {t: [] for t in range(first, last)}
     for a in answers:
         t = math.floor(a.done - began)
