@@ -107,15 +107,35 @@ def kill_child(target: Target, name: str, endpoint_port: int | None) -> Window:
 
 
 def freeze_secrets(target: Target, seconds: float) -> Window:
-    """SIGSTOP the Secrets Manager endpoint: it accepts connections and never answers."""
+    """SIGSTOP the Secrets Manager endpoint: it accepts connections and never answers.
+
+    It stays frozen for ``seconds`` and then, up to three times as long, until a cold start
+    has met it (the function logged an unreachable endpoint): on two loaded cores a cold
+    start's init can outlast a short outage, which would then test nothing.
+    """
     pid = target.pid("secrets")
+    log = target.stack.log_path
+    offset = log.stat().st_size if log is not None and log.exists() else 0
     began = time.monotonic()
     os.kill(pid, signal.SIGSTOP)
     try:
         time.sleep(seconds)
+        end = began + 3 * seconds
+        while not _logged_since(log, offset, b"Secrets Manager unreachable"):
+            if time.monotonic() > end:
+                break
+            time.sleep(0.1)
     finally:
         os.kill(pid, signal.SIGCONT)
     return Window(began, time.monotonic())
+
+
+def _logged_since(log: Path | None, offset: int, needle: bytes) -> bool:
+    if log is None:
+        return False
+    with log.open("rb") as f:
+        f.seek(offset)
+        return needle in f.read()
 
 
 def hold_lock(target: Target, seconds: float) -> Window:
