@@ -7,6 +7,7 @@ to PostgreSQL), the figures are reported for comparison, without targets.
 from __future__ import annotations
 
 import signal
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -104,6 +105,15 @@ def judge_bouncer_kill(o: Observed, p: Params) -> list[Verdict]:
     ]
 
 
+def judge_secrets_kill(o: Observed, p: Params) -> list[Verdict]:
+    m = o.measured
+    last = m.last_failure_s
+    return [
+        Verdict("the endpoint restarted by the supervisor", _n(m.window_s), True),
+        Verdict("failures only within 2 s of the kill", _n(last), last is None or last <= 2),
+    ]
+
+
 def judge_secrets_down(o: Observed, p: Params) -> list[Verdict]:
     m = o.measured
     cold = o.grew("cold_starts")
@@ -173,6 +183,8 @@ def judge_rotation(o: Observed, p: Params) -> list[Verdict]:
 
 def judge_environment_kill(o: Observed, p: Params) -> list[Verdict]:
     m = o.measured
+    # Each environment killed between two invocations costs nothing; the one killed while
+    # it ran an invocation (the injector stops there) costs that request.
     return [Verdict("only that request fails", f"{m.failed} failed", m.failed == 1)]
 
 
@@ -182,6 +194,14 @@ SCENARIOS = [
         "An environment killed with SIGKILL mid-invocation",
         lambda t, p: faults.kill_busy_environment(t),
         judge_environment_kill,
+    ),
+    Scenario(
+        "secrets_kill",
+        "Secrets Manager endpoint killed with SIGKILL",
+        lambda t, p: faults.kill_child(
+            t, "secrets", _port(t.stack.description["secrets_endpoint"])
+        ),
+        judge_secrets_kill,
     ),
     Scenario(
         "password_rotation",
@@ -224,3 +244,10 @@ SCENARIOS = [
     ),
 ]
 BY_NAME = {s.name: s for s in SCENARIOS}
+
+
+def _port(url: str) -> int:
+    port = urllib.parse.urlsplit(url).port
+    if port is None:
+        raise ValueError(f"no port in {url}")
+    return port
