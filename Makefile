@@ -4,7 +4,7 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 UV := uv run --frozen
 
-.PHONY: setup run test test-fast lint format synth deploy destroy load bench bench-handler bench-gateway bench-burst seed openapi
+.PHONY: setup run test test-fast lint format synth deploy destroy load chaos bench bench-handler bench-gateway bench-burst seed openapi
 
 setup:
 	@scripts/bootstrap.sh
@@ -15,7 +15,7 @@ run: setup
 	$(UV) python -m pokedex_local.run $(if $(VIA),--via $(VIA)) $(if $(PORT),--port $(PORT)) \
 		$(foreach pair,$(ENV),--env=$(pair)) $(if $(DEBUG),--debug-port $(or $(DEBUG_PORT),5678))
 
-## test: every test suite: unit, integration, infra, e2e and the load-lab smoke run
+## test: every test suite: unit, integration, infra, e2e, the load-lab smoke run and the fault scenarios
 test: setup
 	$(UV) pytest
 
@@ -45,6 +45,10 @@ destroy: setup
 ## load: the load lab, proxy against direct (see docs/benchmarks.md)
 load: setup
 	$(UV) python -m pokedex_local.loadlab $(LOAD_ARGS)
+
+## chaos: the fault lab: one fault at a time under steady load (see docs/reliability.md)
+chaos: setup
+	$(UV) python -m pokedex_local.faultlab $(CHAOS_ARGS)
 
 ## bench-handler: cold init and warm duration of the handler against the original's baseline
 bench-handler: setup

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -19,6 +19,7 @@ from constructs import Construct
 from infra import nag
 from infra.network import ISOLATED, Network
 from infra.profiles import Profile
+from pokedex import deadlines
 
 ENGINE_VERSION = rds.PostgresEngineVersion.VER_17_9  # pinned minor: a bare "17" drifts
 INSTANCE_TYPE = ec2.InstanceType.of(ec2.InstanceClass.BURSTABLE3, ec2.InstanceSize.MICRO)
@@ -111,6 +112,9 @@ class Database(Construct):
             vpc_subnets=ISOLATED,
             security_groups=[self.proxy_security_group],
             require_tls=True,
+            # The default 120 s outlives the function (30 s): a client would be killed
+            # waiting. One value with PgBouncer's query_wait_timeout (pokedex/deadlines.py).
+            borrow_timeout=Duration.seconds(deadlines.BORROW_TIMEOUT_S),
         )
 
     def allow_client(self, client: ec2.SecurityGroup) -> None:

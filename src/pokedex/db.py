@@ -1,10 +1,12 @@
 """The one seam to PostgreSQL: one connection per execution environment, reused.
 
 The connection is opened on first use, never at import, so a cold start survives a
-database that is down. It is kept across invocations, replaced once when it turns out to
-be broken (the proxy restarted, an idle timeout), and a failed login is retried once with
-freshly read credentials (the password was rotated). psycopg errors are translated here
-and nowhere else.
+database that is down. It is kept across invocations and replaced when it turns out to be
+broken (the proxy or the database restarted, an idle timeout); a refused or broken link
+is retried with a short backoff while the invocation's time allows, but only where
+nothing could be applied twice; a failed login is retried once with freshly read
+credentials (the password was rotated). psycopg errors are translated here and nowhere
+else, into a 503 with Retry-After.
 
 Two settings keep this safe behind a pooling proxy (PgBouncer in transaction mode, RDS
 Proxy): ``prepare_threshold=None`` so psycopg never creates server-side prepared
@@ -15,14 +17,23 @@ the pool as soon as it returns. No statement here sets session state.
 
 from __future__ import annotations
 
+import enum
 import logging
+import random
+import time
 from collections.abc import Callable
 from importlib import resources
 from typing import Any, Protocol, TypeVar
 
 import psycopg
 
-from pokedex.errors import DatabaseUnavailable
+from pokedex.deadlines import (
+    RETRY_BUDGET_S,
+    RETRY_FIRST_PAUSE_S,
+    RETRY_MAX_PAUSE_S,
+    RETRY_RESERVE_S,
+)
+from pokedex.errors import DatabaseBusy, DatabaseUnavailable
 from pokedex.secrets import DbCredentials
 from pokedex.settings import Settings
 
@@ -32,6 +43,29 @@ logger = logging.getLogger("pokedex.db")
 
 # SQLSTATEs of a refused login: invalid_password, invalid_authorization_specification.
 _LOGIN_REFUSED = {"28P01", "28000"}
+# The database is there but will not serve this request now: a statement cancelled by
+# statement_timeout, a lock not available, too many connections (direct mode). Retrying
+# would add load where there is too much: answer 503 with Retry-After at once.
+_BUSY = {"57014", "55P03", "53300"}
+# Said by PgBouncer (RDS Proxy: "timed out waiting for a connection") when the borrow
+# timeout passed: the pool is saturated, the same verdict.
+_BUSY_PHRASES = ("query_wait_timeout", "timed out waiting")
+
+
+class Failure(enum.Enum):
+    LINK = "link"  # refused, reset or restarting: another attempt may well work
+    BUSY = "busy"  # the database is overloaded or blocked: another attempt adds load
+
+
+def classify(exc: psycopg.OperationalError) -> Failure:
+    """Whether a failure is worth another attempt (LINK) or a quick 503 (BUSY)."""
+    text = str(exc)
+    if exc.sqlstate in _BUSY or any(phrase in text for phrase in _BUSY_PHRASES):
+        return Failure.BUSY
+    # The rest (a refused or lost connection, "the database system is starting up",
+    # "terminating connection due to administrator command", PgBouncer's "server conn
+    # crashed?") are a link that broke; the connection is gone or never was.
+    return Failure.LINK
 
 
 class CredentialSource(Protocol):
@@ -49,29 +83,70 @@ class Database:
         settings: Settings,
         credentials: CredentialSource,
         connect: Connect = psycopg.connect,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._settings = settings
         self._credentials = credentials
         self._connect = connect
+        self._clock = clock
+        self._sleep = sleep
         self._conn: psycopg.Connection[Any] | None = None
         self.connects = 0
+        self.retries = 0
+        # When the current invocation must have answered, on ``clock``; see begin().
+        self.deadline: float | None = None
 
-    def run(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
-        """Run ``work`` on the environment's connection, reconnecting once if it broke."""
-        conn = self._connection()
-        try:
-            return work(conn)
-        except psycopg.OperationalError as exc:
-            if not conn.closed:
-                raise DatabaseUnavailable() from exc
-            logger.warning("database connection lost, reconnecting once: %s", _first_line(exc))
-        self._conn = None
-        conn = self._connection()
-        try:
-            return work(conn)
-        except psycopg.OperationalError as exc:
-            self.close()
-            raise DatabaseUnavailable() from exc
+    def begin(self, remaining_s: float | None) -> None:
+        """A new invocation, ``remaining_s`` before the function's timeout (None: no limit)."""
+        self.deadline = None if remaining_s is None else self._clock() + remaining_s
+
+    def run(self, work: Callable[[psycopg.Connection[Any]], T], *, idempotent: bool = False) -> T:
+        """Run ``work`` on the environment's connection, retrying what is safe to retry.
+
+        A failure to connect is always retried (nothing reached the database). A failure
+        after the work was sent is retried only if ``idempotent``: a read run twice is a
+        read, a write might be applied twice. Retries pause 0.1 s, doubling to 1 s with
+        jitter, for at most ``RETRY_BUDGET_S`` and never into the last ``RETRY_RESERVE_S``
+        of the invocation (``deadline``). What cannot be retried or runs out of time is a
+        503 with Retry-After.
+        """
+        started = self._clock()
+        attempt = 0
+        while True:
+            sent = False
+            try:
+                conn = self._connection()
+                sent = True
+                return work(conn)
+            except psycopg.OperationalError as exc:
+                failure = classify(exc)
+                if failure is Failure.BUSY:
+                    raise DatabaseBusy() from exc
+                if self._conn is not None and self._conn.closed:
+                    self._conn = None
+                retry = failure is Failure.LINK and (idempotent or not sent)
+                pause = _pause(attempt)
+                if not retry or not self._time_for(pause, started):
+                    self.close()
+                    raise DatabaseUnavailable() from exc
+                logger.warning(
+                    "database %s (attempt %d), retrying in %.2f s: %s",
+                    "call failed" if sent else "connect failed",
+                    attempt + 1,
+                    pause,
+                    _first_line(exc),
+                )
+            self._sleep(pause)
+            attempt += 1
+            self.retries += 1
+
+    def _time_for(self, pause: float, started: float) -> bool:
+        now = self._clock()
+        if now + pause - started > RETRY_BUDGET_S:
+            return False
+        return self.deadline is None or now + pause + RETRY_RESERVE_S < self.deadline
 
     def close(self) -> None:
         if self._conn is not None:
@@ -85,7 +160,9 @@ class Database:
             self._conn = self._open(self._credentials.get())
         except psycopg.OperationalError as exc:
             if not _login_refused(exc):
-                raise DatabaseUnavailable() from exc
+                raise
+            # The password was rotated: the secret holds the new one. Re-read it once per
+            # invocation; a second refusal means the secret and the role disagree.
             logger.warning("database login refused, re-reading the secret once")
             try:
                 self._conn = self._open(self._credentials.get(refresh=True))
@@ -122,6 +199,12 @@ def _login_refused(exc: psycopg.OperationalError) -> bool:
         phrase in text
         for phrase in ("password authentication failed", "SASL authentication failed")
     )
+
+
+def _pause(attempt: int) -> float:
+    # Jitter spreads a hundred environments' retries, so they do not return in one wave.
+    ceiling = min(RETRY_MAX_PAUSE_S, RETRY_FIRST_PAUSE_S * 2**attempt)
+    return random.uniform(ceiling / 2, ceiling)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -1,17 +1,23 @@
 """Every error the function knows how to explain.
 
-One base class; each subclass's docstring is its default message, and ``status`` is the
-HTTP status the handler answers with. Anything not derived from ``PokedexError`` is a bug
-and becomes a bare 500 whose body says nothing about the cause (the log has it).
+One base class; each subclass's docstring is its default message, ``status`` is the
+HTTP status the handler answers with and ``retry_after`` marks the transient ones.
+Anything not derived from ``PokedexError`` is a bug and becomes a bare 500 whose body
+says nothing about the cause (the log has it).
 """
 
 from __future__ import annotations
+
+from pokedex.deadlines import RETRY_AFTER_S
 
 
 class PokedexError(Exception):
     """Internal error."""
 
     status = 500
+    # Seconds a client should wait before trying again (the Retry-After header), for
+    # failures that pass on their own; None for those that do not.
+    retry_after: int | None = None
     # Whether the message may reach the client. Server-side failures show only the class's
     # default message: the details (a variable name, a secret id) belong in the log.
     expose = False
@@ -61,6 +67,18 @@ class DatabaseUnavailable(PokedexError):
     """The database is unavailable; try again shortly."""
 
     status = 503
+    retry_after = RETRY_AFTER_S
+
+
+class DatabaseBusy(DatabaseUnavailable):
+    """The database is busy; try again shortly."""
+
+
+class SecretsUnavailable(PokedexError):
+    """The database credentials are unavailable; try again shortly."""
+
+    status = 503
+    retry_after = RETRY_AFTER_S
 
 
 class ConfigurationError(PokedexError):

@@ -55,16 +55,25 @@ def _current_app() -> App:
 
 
 def handle(
-    app_factory: Callable[[], App], event: dict[str, Any], request_id: str
+    app_factory: Callable[[], App],
+    event: dict[str, Any],
+    request_id: str,
+    remaining_ms: Callable[[], int] | None = None,
 ) -> dict[str, Any]:
-    """Answer one event; every outcome is a payload 2.0 response and one log line."""
+    """Answer one event; every outcome is a payload 2.0 response and one log line.
+
+    ``remaining_ms`` is the Lambda context's clock: the database layer stops retrying in
+    time to answer before the function's timeout would kill the environment.
+    """
     started = time.perf_counter()
     route_key = None
     try:
         method, path = http.request_line(event)
         route, params = http.resolve(method, path)
         route_key = route.route_key
-        response = http.ok(OPERATIONS[route.operation](app_factory(), params))
+        app = app_factory()
+        app.db.begin(remaining_ms() / 1000 if remaining_ms is not None else None)
+        response = http.ok(OPERATIONS[route.operation](app, params))
     except PokedexError as exc:
         level = logging.ERROR if exc.status >= 500 else logging.INFO
         logger.log(level, "request failed: %s", exc.message, exc_info=exc.status >= 500)
@@ -87,4 +96,9 @@ def handle(
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return handle(_current_app, event, getattr(context, "aws_request_id", "-"))
+    return handle(
+        _current_app,
+        event,
+        getattr(context, "aws_request_id", "-"),
+        getattr(context, "get_remaining_time_in_millis", None),
+    )

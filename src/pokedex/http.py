@@ -43,6 +43,8 @@ def error(exc: PokedexError) -> dict[str, Any]:
     headers = dict(JSON_HEADERS)
     if isinstance(exc, MethodNotAllowed):
         headers["allow"] = ", ".join(exc.allowed)
+    if exc.retry_after is not None:
+        headers["retry-after"] = str(exc.retry_after)
     return {
         "statusCode": exc.status,
         "headers": headers,

@@ -21,7 +21,7 @@ def parse_dex_number(raw: str) -> int:
 
 
 def list_pokemon(db: Database) -> str:
-    body = db.run(lambda conn: conn.execute(_LIST).fetchone())
+    body = db.run(lambda conn: conn.execute(_LIST).fetchone(), idempotent=True)
     assert body is not None  # an aggregate always returns one row
     return str(body[0])
 
@@ -29,7 +29,9 @@ def list_pokemon(db: Database) -> str:
 def get_pokemon(db: Database, dex_number: int) -> str:
     if dex_number > _MAX_INTEGER:
         raise NotFound(f"no Pokémon with dex_number {dex_number}")
-    row = db.run(lambda conn: conn.execute(_GET, {"dex_number": dex_number}).fetchone())
+    row = db.run(
+        lambda conn: conn.execute(_GET, {"dex_number": dex_number}).fetchone(), idempotent=True
+    )
     if row is None:
         raise NotFound(f"no Pokémon with dex_number {dex_number}")
     return str(row[0])

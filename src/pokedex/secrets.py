@@ -18,7 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pokedex.errors import SecretError
+from pokedex.deadlines import SECRETS_TIMEOUT_S
+from pokedex.errors import SecretError, SecretsUnavailable
 from pokedex.sigv4 import Credentials, sign_post
 
 
@@ -56,7 +57,9 @@ class DbCredentials:
 class SecretsManagerClient:
     """GetSecretValue over HTTPS with urllib; no SDK."""
 
-    def __init__(self, env: Mapping[str, str] | None = None, timeout_s: float = 5.0) -> None:
+    def __init__(
+        self, env: Mapping[str, str] | None = None, timeout_s: float = SECRETS_TIMEOUT_S
+    ) -> None:
         env = os.environ if env is None else env
         self._env = env
         self.region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or ""
@@ -85,9 +88,16 @@ class SecretsManagerClient:
             with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
                 payload = json.loads(response.read())
         except urllib.error.HTTPError as exc:
-            raise SecretError(f"secret {secret_id}: {_aws_error(exc)}") from None
+            # A 5xx (or throttling) passes; a 4xx (no such secret, access denied) does not.
+            transient = exc.code >= 500 or exc.code == 429
+            error = SecretsUnavailable if transient else SecretError
+            raise error(f"secret {secret_id}: {_aws_error(exc)}") from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise SecretError(f"secret {secret_id}: Secrets Manager unreachable ({exc})") from None
+            # Down, refused or too slow: a cold start answers 503 with Retry-After within
+            # the timeout rather than holding the client.
+            raise SecretsUnavailable(
+                f"secret {secret_id}: Secrets Manager unreachable ({exc})"
+            ) from None
         text = payload.get("SecretString")
         if not isinstance(text, str):
             raise SecretError(f"secret {secret_id} has no SecretString")

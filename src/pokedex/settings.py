@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from pokedex.deadlines import CONNECT_TIMEOUT_S
 from pokedex.errors import ConfigurationError
 
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
@@ -25,7 +26,7 @@ class Settings:
     # CA bundle that verify-ca/verify-full check the server's certificate against; None:
     # libpq's default (~/.postgresql/root.crt).
     db_sslrootcert: str | None = None
-    connect_timeout_s: int = 5
+    connect_timeout_s: int = CONNECT_TIMEOUT_S
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -37,7 +38,9 @@ class Settings:
             db_name=env.get("DB_NAME", "").strip() or None,
             db_sslmode=_choice(env, "DB_SSLMODE", "require", SSL_MODES),
             db_sslrootcert=_existing_file(env, "DB_SSLROOTCERT"),
-            connect_timeout_s=_integer(env, "DB_CONNECT_TIMEOUT", 5, low=1, high=60),
+            connect_timeout_s=_integer(
+                env, "DB_CONNECT_TIMEOUT", CONNECT_TIMEOUT_S, low=1, high=60
+            ),
         )
 
 

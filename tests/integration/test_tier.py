@@ -18,6 +18,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from pokedex import deadlines
 from pokedex_local.tier import Endpoint, LocalTier
 from pokedex_local.tier.__main__ import READY
 from pokedex_local.tier.processes import alive
@@ -92,7 +93,8 @@ def test_pool_size_is_derived_from_max_connections(tier: LocalTier) -> None:
     assert config_value(tier, "max_db_connections") == "97"
     assert config_value(tier, "default_pool_size") == "97"
     assert config_value(tier, "pool_mode") == "transaction"
-    assert config_value(tier, "query_wait_timeout") == "120"
+    # The borrow timeout the CDK app gives RDS Proxy (pokedex/deadlines.py), not 120 s.
+    assert config_value(tier, "query_wait_timeout") == str(deadlines.BORROW_TIMEOUT_S)
     assert config_value(tier, "client_idle_timeout") == "1800"
 
 

@@ -76,3 +76,18 @@ class FakeSecret:
             self.refreshes += refresh
             self.cached = DbCredentials(username="pokedex_app", password=self.password)
         return self.cached
+
+
+class FakeClock:
+    """time.monotonic and time.sleep for the retry loop: sleeping moves the clock."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.pauses: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+        self.now += seconds

@@ -12,7 +12,7 @@ import pytest
 from pokedex.db import Database
 from pokedex.handler import App, handle
 from pokedex.settings import Settings
-from tests.unit.fakes import FakeSecret, FakeServer
+from tests.unit.fakes import FakeClock, FakeSecret, FakeServer
 
 EVENTS = Path(__file__).parents[1] / "events"
 
@@ -22,13 +22,20 @@ def event(name: str) -> dict[str, Any]:
     return loaded
 
 
-def app_with(server: FakeServer) -> App:
-    return App(Database(Settings(db_endpoint="h", secret_id="s"), FakeSecret(), server))
+def app_with(server: FakeServer, clock: FakeClock | None = None) -> App:
+    clock = clock or FakeClock()
+    settings = Settings(db_endpoint="h", secret_id="s")
+    return App(Database(settings, FakeSecret(), server, clock=clock, sleep=clock.sleep))
 
 
-def invoke(evt: dict[str, Any], server: FakeServer | None = None) -> dict[str, Any]:
-    app = app_with(server or FakeServer())
-    return handle(lambda: app, evt, "req-1")
+def invoke(
+    evt: dict[str, Any],
+    server: FakeServer | None = None,
+    remaining_ms: Any = None,
+    clock: FakeClock | None = None,
+) -> dict[str, Any]:
+    app = app_with(server or FakeServer(), clock)
+    return handle(lambda: app, evt, "req-1", remaining_ms)
 
 
 def body(response: dict[str, Any]) -> Any:
@@ -99,7 +106,24 @@ def test_database_down_is_503_without_details() -> None:
     server.down = True
     response = invoke(event("list_pokemon"), server)
     assert response["statusCode"] == 503
+    assert response["headers"]["retry-after"] == "1"
+    assert response["headers"]["content-type"].startswith("application/json")
     assert "refused" not in response["body"]
+
+
+def test_the_handler_stops_retrying_in_time_for_the_function_timeout() -> None:
+    server, clock = FakeServer(), FakeClock()
+    server.down = True
+    # 11 s left: one reserve (10 s) plus room for a few short pauses, not for the budget.
+    response = invoke(event("list_pokemon"), server, lambda: 11_000, clock)
+    assert response["statusCode"] == 503
+    assert 0 < sum(clock.pauses) < 1.0
+
+
+def test_errors_that_do_not_pass_carry_no_retry_after() -> None:
+    response = invoke(event("get_absent"), FakeServer(row=None))
+    assert response["statusCode"] == 404
+    assert "retry-after" not in response["headers"]
 
 
 def test_a_bug_is_a_500_that_leaks_nothing(monkeypatch: pytest.MonkeyPatch) -> None:

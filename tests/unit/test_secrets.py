@@ -116,3 +116,29 @@ def test_signature_matches_botocore(token: str | None, host: str) -> None:
         f"SignedHeaders={signer.signed_headers(signer.headers_to_sign(request))}"
         in (ours["authorization"])
     )
+
+
+def test_an_endpoint_that_does_not_answer_is_a_quick_503() -> None:
+    import socket
+    import time
+
+    from pokedex import deadlines
+    from pokedex.errors import SecretsUnavailable
+
+    # A listening socket nobody accepts from: the connection is made, no answer ever comes.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        port = silent.getsockname()[1]
+        env = {
+            "AWS_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL_SECRETS_MANAGER": f"http://127.0.0.1:{port}",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+        }
+        started = time.monotonic()
+        with pytest.raises(SecretsUnavailable) as raised:
+            SecretsManagerClient(env).get_secret_string("app")
+    assert time.monotonic() - started < deadlines.SECRETS_TIMEOUT_S + 0.5
+    assert raised.value.status == 503
+    assert raised.value.retry_after == deadlines.RETRY_AFTER_S

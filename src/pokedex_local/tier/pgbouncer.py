@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from pokedex.deadlines import BORROW_TIMEOUT_S
 from pokedex_local.tier.certs import Certificate
 from pokedex_local.tier.errors import TierError
 from pokedex_local.tier.ports import accepts
@@ -12,9 +13,14 @@ from pokedex_local.tier.postgres import OWNER, SUPERUSER_RESERVED_CONNECTIONS
 from pokedex_local.tier.processes import Child, spawn, wait_ready
 from pokedex_local.tier.service_user import ServiceUser
 
-# RDS Proxy's defaults: ConnectionBorrowTimeout 120 s, IdleClientTimeout 1800 s.
-BORROW_TIMEOUT_S = 120
+# RDS Proxy's default IdleClientTimeout. Its ConnectionBorrowTimeout (default 120 s) is
+# lowered to pokedex.deadlines.BORROW_TIMEOUT_S, under the function's timeout, as the CDK app
+# lowers it on the proxy.
 IDLE_CLIENT_TIMEOUT_S = 1800
+# After a failed login to PostgreSQL (it was restarting) PgBouncer waits this long before
+# the next attempt; the default 15 s turned a 1 s restart into 15 s of errors. RDS Proxy
+# reconnects as soon as the database is back: retry every fifth of a second.
+SERVER_LOGIN_RETRY_S = 0.2
 # The load lab drives 1,000 execution environments, each holding a client connection.
 MAX_CLIENT_CONN = 5000
 
@@ -59,7 +65,24 @@ def write_config(
     auth_file.chmod(0o600)
     config = directory / "pgbouncer.ini"
     config.write_text(
-        f"""\
+        render_config(
+            port=port,
+            pg_port=pg_port,
+            pool=pool,
+            cert_file=cert.cert,
+            key_file=cert.key,
+            auth_file=auth_file,
+        )
+    )
+    user.give(directory)
+    return config
+
+
+def render_config(
+    *, port: int, pg_port: int, pool: int, cert_file: Path, key_file: Path, auth_file: Path
+) -> str:
+    """pgbouncer.ini's text for these ports, pool size and files."""
+    return f"""\
 ;; Written by pokedex_local.tier: RDS Proxy's defaults, translated.
 [databases]
 ;; Any database name passes through to the one PostgreSQL, as through a proxy.
@@ -75,6 +98,7 @@ max_db_connections = {pool}
 default_pool_size = {pool}
 max_client_conn = {MAX_CLIENT_CONN}
 query_wait_timeout = {BORROW_TIMEOUT_S}
+server_login_retry = {SERVER_LOGIN_RETRY_S}
 client_idle_timeout = {IDLE_CLIENT_TIMEOUT_S}
 auth_type = scram-sha-256
 auth_file = {auth_file}
@@ -82,14 +106,11 @@ auth_user = {OWNER}
 admin_users = {OWNER}
 ignore_startup_parameters = extra_float_digits
 client_tls_sslmode = require
-client_tls_cert_file = {cert.cert}
-client_tls_key_file = {cert.key}
+client_tls_cert_file = {cert_file}
+client_tls_key_file = {key_file}
 ;; Loopback to PostgreSQL: TLS there would only cost the load lab CPU.
 server_tls_sslmode = disable
 """
-    )
-    user.give(directory)
-    return config
 
 
 def start_bouncer(config: Path, log: Path, port: int, user: ServiceUser) -> Child:

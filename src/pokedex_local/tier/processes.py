@@ -27,6 +27,8 @@ _PR_SET_PDEATHSIG = 1
 _LIBC = ctypes.CDLL(None, use_errno=True)
 # PgBouncer needs a descriptor per client and per server connection (max_client_conn=5000).
 _WANTED_FILES = 65536
+# The attribute that marks a thread which stops only after the children it started.
+OUTLIVES_CHILDREN = "pokedex_outlives_children"
 
 
 @dataclass
@@ -68,9 +70,12 @@ def spawn(
     stop_signal: signal.Signals = signal.SIGTERM,
     env: dict[str, str] | None = None,
 ) -> Child:
-    # The death signal belongs to the thread that forks: set it only from the main thread,
-    # or a child would die with a short-lived worker thread that happened to start it.
-    death_signal = stop_signal if threading.current_thread() is threading.main_thread() else 0
+    # The death signal belongs to the thread that forks: set it only from the main thread
+    # or a thread that lives as long as the tier (the supervisor's, marked with
+    # OUTLIVES_CHILDREN), or a child would die with a short-lived worker thread.
+    thread = threading.current_thread()
+    bound = thread is threading.main_thread() or getattr(thread, OUTLIVES_CHILDREN, False)
+    death_signal = stop_signal if bound else 0
 
     def prepare() -> None:  # runs in the child, after the switch to the service account
         if death_signal:

@@ -8,6 +8,7 @@ import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from pokedex_local.tier.endpoint import Endpoint
 from pokedex_local.tier.processes import Child, spawn, wait_ready
@@ -38,18 +39,27 @@ def wait(child: Child, url: str) -> None:
 
 def put_secrets(url: str, secrets: dict[str, Endpoint]) -> None:
     """Store each endpoint's credentials in the JSON shape RDS generates for its secrets."""
+    client = _client(url)
+    for name, endpoint in secrets.items():
+        client.create_secret(Name=name, SecretString=json.dumps(rds_secret(endpoint)))
+
+
+def put_secret_value(url: str, name: str, endpoint: Endpoint) -> None:
+    """A new version of an existing secret, as `aws secretsmanager put-secret-value` does."""
+    _client(url).put_secret_value(SecretId=name, SecretString=json.dumps(rds_secret(endpoint)))
+
+
+def _client(url: str) -> Any:
     # Imported here, not at the top: boto3 is the launcher's dependency only.
     import boto3
 
-    client = boto3.client(
+    return boto3.client(
         "secretsmanager",
         endpoint_url=url,
         region_name=REGION,
         aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
     )
-    for name, endpoint in secrets.items():
-        client.create_secret(Name=name, SecretString=json.dumps(rds_secret(endpoint)))
 
 
 def rds_secret(endpoint: Endpoint) -> dict[str, str | int]:

@@ -9,6 +9,7 @@ import json
 import secrets
 import shutil
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -21,6 +22,7 @@ from pokedex_local.tier.endpoint import Endpoint
 from pokedex_local.tier.ports import free_port, wait_until_closed
 from pokedex_local.tier.processes import Child, stop_leftover
 from pokedex_local.tier.service_user import ServiceUser, service_user
+from pokedex_local.tier.supervisor import Supervisor
 
 APP_USER = "pokedex_app"
 HOST = "127.0.0.1"
@@ -39,6 +41,7 @@ class LocalTier:
         max_connections_percent: int = 100,
         dbname: str = "pokedex",
         migrate: bool = True,
+        supervise: bool = True,
         pg_port: int = 0,
         bouncer_port: int = 0,
         secrets_port: int = 0,
@@ -49,6 +52,8 @@ class LocalTier:
         self.pool_size = pgbouncer.pool_size(max_connections, max_connections_percent)
         self.dbname = dbname
         self.migrate = migrate
+        self.supervise = supervise
+        self.supervisor: Supervisor | None = None
         self._wanted_ports = (pg_port, bouncer_port, secrets_port)
         self._children: dict[str, Child] = {}
         self._atexit_registered = False
@@ -74,10 +79,15 @@ class LocalTier:
             self.stop()
             raise
         self._write_description()
+        if self.supervise:
+            self.supervisor = Supervisor(self._children, self._starters(user), self._readopt)
+            self.supervisor.start()
         return self
 
     def stop(self) -> None:
         """Stop every child, newest first: clients before the server they talk to."""
+        if self.supervisor is not None:
+            self.supervisor.stop()  # first, or it would start again what is being stopped
         for name in reversed(list(self._children)):
             self._children.pop(name).stop()
 
@@ -95,9 +105,11 @@ class LocalTier:
     def restart_pgbouncer(self) -> None:
         """Stop and start PgBouncer on the same port; every client connection breaks."""
         assert self._user is not None, "start() the tier first"
-        self._children.pop("pgbouncer").stop()
-        wait_until_closed(self.pgbouncer.port)
-        self._start_bouncer(self._user)
+        lock = self.supervisor.lock if self.supervisor else contextlib.nullcontext()
+        with lock:
+            self._children.pop("pgbouncer").stop()
+            wait_until_closed(self.pgbouncer.port)
+            self._start_bouncer(self._user)
         self._write_description()
 
     # -- what clients use -----------------------------------------------------------------
@@ -241,6 +253,36 @@ class LocalTier:
 
         with psycopg.connect(self.postgres.conninfo(), autocommit=True) as conn:
             migrate(conn, app_password=self.app_password)
+
+    # -- supervision ----------------------------------------------------------------------
+
+    def _starters(self, user: ServiceUser) -> dict[str, Callable[[], Child]]:
+        """How to start each child again on its port with its files (the state is kept)."""
+        logs = self._home / "logs"
+        admin = Endpoint(HOST, self.postgres.port, "postgres", postgres.OWNER, self._owner_password)
+
+        def start_secrets() -> Child:
+            child = secrets_server.launch(self._secrets_port, logs / "secrets.log", user)
+            try:
+                self._store_secrets(child)  # moto keeps them in memory: store them again
+            except BaseException:
+                child.stop()
+                raise
+            return child
+
+        return {
+            "secrets": start_secrets,
+            "postgres": lambda: postgres.start_server(
+                self.data_dir, logs / "postgres.log", admin, user
+            ),
+            "pgbouncer": lambda: pgbouncer.start_bouncer(
+                self.pgbouncer_config, logs / "pgbouncer.log", self.pgbouncer.port, user
+            ),
+        }
+
+    def _readopt(self, child: Child) -> None:
+        self._adopt(child)
+        self._write_description()
 
     # -- remembering children across runs ---------------------------------------------------
 

@@ -1,0 +1,5 @@
+import sys
+
+from pokedex_local.faultlab.cli import main
+
+sys.exit(main())
