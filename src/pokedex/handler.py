@@ -68,8 +68,7 @@ def handle(
     started = time.perf_counter()
     route_key = None
     try:
-        method, path = http.request_line(event)
-        route, params = http.resolve(method, path)
+        route, params = http.route_of(event)
         route_key = route.route_key
         app = app_factory()
         app.db.begin(remaining_ms() / 1000 if remaining_ms is not None else None)

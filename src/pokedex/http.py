@@ -6,33 +6,42 @@ import json
 from typing import Any
 
 from pokedex.errors import BadRequest, MethodNotAllowed, NotFound, PokedexError
-from pokedex.routes import ROUTES, Route
+from pokedex.routes import METHOD_NOT_ALLOWED, ROUTES, Route
 
 JSON_HEADERS = {"content-type": "application/json; charset=utf-8"}
+_BY_KEY = {route.route_key: route for route in ROUTES}
 
 
-def request_line(event: dict[str, Any]) -> tuple[str, str]:
-    """The method and path of a payload 2.0 event."""
+def route_of(event: dict[str, Any]) -> tuple[Route, dict[str, str]]:
+    """The route API Gateway matched for this event, and its path parameters.
+
+    HTTP API has already routed the request: its ``routeKey`` names one entry of the route
+    table and ``pathParameters`` holds the values, so the function does not match paths a
+    second time. An ANY route (the catch-all for other methods) is a 405 naming the
+    methods the path allows; ``$default`` (no route matched) is a 404.
+    """
+    if not isinstance(event, dict) or event.get("version") != "2.0":
+        raise BadRequest("the event is not an API Gateway HTTP API (payload 2.0) event")
+    route_key = event.get("routeKey")
+    path = str(event.get("rawPath", ""))[:100]
+    route = _BY_KEY.get(route_key) if isinstance(route_key, str) else None
+    if route is None:
+        raise NotFound(f"no route for {path}")
+    params = event.get("pathParameters") or {}
+    if not isinstance(params, dict) or not all(isinstance(v, str) for v in params.values()):
+        raise BadRequest("the event's pathParameters must map names to strings")
+    if route.operation == METHOD_NOT_ALLOWED:
+        allowed = sorted({r.method for r in ROUTES if r.path == route.path and r.method != "ANY"})
+        method = _method(event)
+        raise MethodNotAllowed(allowed, f"{method} is not allowed on {path}")
+    return route, params
+
+
+def _method(event: dict[str, Any]) -> str:
     try:
-        method = event["requestContext"]["http"]["method"]
-        path = event["rawPath"]
+        return str(event["requestContext"]["http"]["method"]).upper()
     except (KeyError, TypeError):
-        raise BadRequest("the event is not an API Gateway HTTP API (payload 2.0) event") from None
-    if not isinstance(method, str) or not isinstance(path, str):
-        raise BadRequest("the event's method and rawPath must be strings")
-    return method.upper(), path
-
-
-def resolve(method: str, path: str) -> tuple[Route, dict[str, str]]:
-    """The route for a request, with its path parameters; 404 or 405 when there is none."""
-    candidates = [(route, params) for route in ROUTES if (params := route.match(path)) is not None]
-    if not candidates:
-        raise NotFound(f"no route for {path[:100]}")
-    for route, params in candidates:
-        if route.method == method:
-            return route, params
-    allowed = sorted({route.method for route, _ in candidates if route.method != "ANY"})
-    raise MethodNotAllowed(allowed, f"{method} is not allowed on {path[:100]}")
+        return "this method"
 
 
 def ok(body: str) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """The route table: the one source of truth for the API's routes.
 
-The handler dispatches on it, the CDK app deploys one HTTP API route per entry, and the
-local gateway matches requests against it. A route is an HTTP API route key: a method (or
+The CDK app deploys one HTTP API route per entry, the local gateway matches requests
+against it, and the handler dispatches on the ``routeKey`` either of them puts in the
+event. A route is an HTTP API route key: a method (or
 ANY) and a path whose ``{name}`` segments become path parameters.
 
 Each path has a GET route that does the work and an ANY route on the same path, so that
@@ -51,9 +52,12 @@ def _compile(path: str) -> re.Pattern[str]:
     return re.compile("/" + "/".join(parts))
 
 
+# The operation of the ANY routes: the function answers 405 with the path's methods.
+METHOD_NOT_ALLOWED = "method_not_allowed"
+
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/poke_info", "list_pokemon"),
     Route("GET", "/poke_info/{dex_number}", "get_pokemon"),
-    Route("ANY", "/poke_info", "method_not_allowed"),
-    Route("ANY", "/poke_info/{dex_number}", "method_not_allowed"),
+    Route("ANY", "/poke_info", METHOD_NOT_ALLOWED),
+    Route("ANY", "/poke_info/{dex_number}", METHOD_NOT_ALLOWED),
 )

@@ -67,6 +67,7 @@ def test_absent_pokemon_is_404_json() -> None:
 def test_anything_but_a_positive_integer_is_400_and_never_queried(raw: str) -> None:
     evt = event("get_pikachu")
     evt["rawPath"] = f"/poke_info/{raw}"
+    evt["pathParameters"] = {"dex_number": raw}
     server = FakeServer()
     response = invoke(evt, server)
     assert response["statusCode"] == 400, raw
@@ -77,6 +78,7 @@ def test_anything_but_a_positive_integer_is_400_and_never_queried(raw: str) -> N
 def test_a_number_beyond_the_column_range_is_404_without_a_query() -> None:
     evt = event("get_pikachu")
     evt["rawPath"] = "/poke_info/99999999999"
+    evt["pathParameters"] = {"dex_number": "99999999999"}
     server = FakeServer()
     assert invoke(evt, server)["statusCode"] == 404
     assert server.logins == []
@@ -161,3 +163,40 @@ def test_a_missing_setting_is_a_500_naming_it_in_the_log(
     assert response["statusCode"] == 500
     assert body(response) == {"message": "The function is misconfigured."}
     assert "DB_ENDPOINT" in caplog.text
+
+
+def test_the_handler_dispatches_on_the_route_key_not_the_path() -> None:
+    # API Gateway has routed already: routeKey and pathParameters decide, rawPath is only
+    # logged (it arrives decoded, and may not even parse as a route)
+    evt = event("get_pikachu")
+    evt["rawPath"] = "/somewhere/else entirely"
+    server = FakeServer()
+    response = invoke(evt, server)
+    assert response["statusCode"] == 200
+    [(_, params)] = server.connections[0].queries
+    assert params == {"dex_number": 25}
+
+
+def test_every_route_has_an_operation() -> None:
+    from pokedex.handler import OPERATIONS
+    from pokedex.routes import METHOD_NOT_ALLOWED, ROUTES
+
+    for route in ROUTES:
+        assert route.operation == METHOD_NOT_ALLOWED or route.operation in OPERATIONS, route
+
+
+def test_an_any_route_is_405_with_the_allowed_methods() -> None:
+    response = invoke(event("delete_list"), FakeServer())
+    assert response["statusCode"] == 405
+    assert response["headers"]["allow"] == "GET"
+
+
+@pytest.mark.parametrize("route_key", ["$default", "GET /nowhere", None])
+def test_a_route_key_not_in_the_table_is_404(route_key: str | None) -> None:
+    evt = event("get_pikachu")
+    evt["routeKey"] = route_key
+    assert invoke(evt, FakeServer())["statusCode"] == 404
+
+
+def test_an_event_that_is_not_http_api_2_is_400() -> None:
+    assert invoke({"hello": "world"}, FakeServer())["statusCode"] == 400
