@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pokedex import http, pokemon
+from pokedex import http, listing, pokemon
 from pokedex.db import Database
-from pokedex.errors import PokedexError
+from pokedex.errors import BadRequest, PokedexError
 from pokedex.observability import configure_logging
 from pokedex.secrets import SecretCache, SecretsManagerClient
 from pokedex.settings import Settings
@@ -36,13 +36,31 @@ class App:
         return cls(Database(settings, secret), secret)
 
 
-Operation = Callable[[App, dict[str, str]], str]
+def _list_pokemon(app: App, _path: dict[str, str], query: dict[str, str]) -> http.Reply:
+    wanted = listing.parse(query)
+    page = pokemon.search_pokemon(app.db, wanted)
+    if page.next_after is None:
+        return http.Reply(page.body)
+    link = wanted.next_link("/poke_info", page.next_after)
+    return http.Reply(page.body, {"link": f'<{link}>; rel="next"'})
+
+
+# One function per operation of the route table: (app, path parameters, query) → reply.
+Operation = Callable[[App, dict[str, str], dict[str, str]], http.Reply]
 OPERATIONS: dict[str, Operation] = {
-    "list_pokemon": lambda app, _params: pokemon.list_pokemon(app.db),
-    "get_pokemon": lambda app, params: pokemon.get_pokemon(
-        app.db, pokemon.parse_dex_number(params["dex_number"])
+    "list_pokemon": _list_pokemon,
+    "get_pokemon": lambda app, path, _query: http.Reply(
+        pokemon.get_pokemon(app.db, pokemon.parse_dex_number(path["dex_number"]))
+    ),
+    "list_types": lambda app, _path, query: http.Reply(
+        pokemon.list_types(app.db) if not query else _no_parameters(query)
     ),
 }
+
+
+def _no_parameters(query: dict[str, str]) -> str:
+    raise BadRequest(f"unknown query parameter {sorted(query)[0]!r}; this route takes none")
+
 
 _app: App | None = None
 
@@ -72,7 +90,9 @@ def handle(
         route_key = route.route_key
         app = app_factory()
         app.db.begin(remaining_ms() / 1000 if remaining_ms is not None else None)
-        response = http.ok(OPERATIONS[route.operation](app, params))
+        query = event.get("queryStringParameters") or {}
+        reply = OPERATIONS[route.operation](app, params, query)
+        response = http.ok(reply, event.get("headers") or {})
     except PokedexError as exc:
         level = logging.ERROR if exc.status >= 500 else logging.INFO
         logger.log(level, "request failed: %s", exc.message, exc_info=exc.status >= 500)

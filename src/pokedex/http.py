@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from pokedex.errors import BadRequest, MethodNotAllowed, NotFound, PokedexError
@@ -44,8 +46,33 @@ def _method(event: dict[str, Any]) -> str:
         return "this method"
 
 
-def ok(body: str) -> dict[str, Any]:
-    return {"statusCode": 200, "headers": dict(JSON_HEADERS), "body": body}
+# The data changes only with a deploy (a migration): caches may keep an answer a few
+# minutes, and revalidate it with its ETag for nothing but a 304.
+CACHE_CONTROL = "public, max-age=300"
+
+
+@dataclass(frozen=True)
+class Reply:
+    body: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def ok(reply: Reply, request_headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """200 with an ETag, or 304 without a body when the client's copy is current."""
+    etag = '"' + hashlib.blake2b(reply.body.encode(), digest_size=12).hexdigest() + '"'
+    headers = {**JSON_HEADERS, **reply.headers, "etag": etag, "cache-control": CACHE_CONTROL}
+    if _matches(etag, (request_headers or {}).get("if-none-match")):
+        del headers["content-type"]
+        return {"statusCode": 304, "headers": headers}
+    return {"statusCode": 200, "headers": headers, "body": reply.body}
+
+
+def _matches(etag: str, if_none_match: str | None) -> bool:
+    """RFC 9110's weak comparison: any listed tag, W/ or not, or "*"."""
+    if not if_none_match:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in tags or etag in tags
 
 
 def error(exc: PokedexError) -> dict[str, Any]:

@@ -60,4 +60,6 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/poke_info/{dex_number}", "get_pokemon"),
     Route("ANY", "/poke_info", METHOD_NOT_ALLOWED),
     Route("ANY", "/poke_info/{dex_number}", METHOD_NOT_ALLOWED),
+    Route("GET", "/types", "list_types"),
+    Route("ANY", "/types", METHOD_NOT_ALLOWED),
 )

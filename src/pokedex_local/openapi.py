@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pokedex import listing
 from pokedex.routes import ROUTES, Route
 
 DEFAULT_OUT = Path("docs/openapi.json")
@@ -35,6 +36,11 @@ _SUMMARY_FIELDS: dict[str, Any] = {
 }
 _SUMMARY = {"type": "object", "required": list(_SUMMARY_FIELDS), "properties": _SUMMARY_FIELDS}
 _STAT = {"type": "integer", "minimum": 1}
+_TYPE_COUNT = {
+    "type": "object",
+    "required": ["type", "count"],
+    "properties": {"type": {"type": "string"}, "count": {"type": "integer", "minimum": 1}},
+}
 _POKEMON = {
     "type": "object",
     "required": [*_SUMMARY_FIELDS, "types", "base_stats", "height_m", "weight_kg",
@@ -66,21 +72,78 @@ _COMMON = {
     "404": _json("no route (the gateway) or no such Pokémon", _MESSAGE),
     "503": _json("the database is unavailable for now; retry", _MESSAGE),
 }
+_CACHING = {
+    "ETag": {"schema": {"type": "string"}, "required": True},
+    "Cache-Control": {"schema": {"type": "string"}, "required": True},
+}
+_NOT_MODIFIED = {"description": "If-None-Match named the current ETag", "headers": _CACHING}
+_IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+}
+_TYPE_NAMES = [*listing.TYPES, *(t.lower() for t in listing.TYPES)]
+_LIMIT = "^([1-9]|[1-9][0-9]|1[0-9][0-9]|200)$"
+# listing._prefix: no control character, and not only spaces.
+_Q_PATTERN = "^[^\\u0000-\\u001f\\u007f]*[^\\u0000-\\u001f\\u007f ][^\\u0000-\\u001f\\u007f]*$"
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
 OPERATIONS: dict[str, dict[str, Any]] = {
     "list_pokemon": {
-        "summary": "Every Pokémon, ordered by dex_number (the original contract)",
-        "responses": {"200": _json("the list", {"type": "array", "items": _SUMMARY})},
+        "summary": "Every Pokémon, ordered by dex_number (the original contract without "
+                   "parameters); filtered and paged with them",
+        "parameters": [
+            _query("type", {"type": "string", "enum": _TYPE_NAMES},
+                   "either of the Pokémon's types, any case"),
+            _query("generation", {"type": "string", "pattern": "^[1-9]$"}, "1 to 9"),
+            _query("q", {"type": "string", "minLength": 1, "maxLength": listing.MAX_Q,
+                         "pattern": _Q_PATTERN},
+                   "a name prefix, case- and accent-insensitive"),
+            _query("limit", {"type": "string", "pattern": _LIMIT},
+                   "page size, 1 to 200; the next page is in the Link header"),
+            _IF_NONE_MATCH,
+        ],
+        "responses": {
+            "200": {**_json("the list (or a page of it)", {"type": "array", "items": _SUMMARY}),
+                    "headers": {**_CACHING, "Link": {"schema": {"type": "string"},
+                                                     "description": '<...>; rel="next"'}}},
+            "304": _NOT_MODIFIED,
+            "400": _json("a parameter is unknown or has a bad value (the message names it)",
+                         _MESSAGE),
+        },
     },
     "get_pokemon": {
         "summary": "One Pokémon with its stats",
+        "parameters": [_IF_NONE_MATCH],
         "responses": {
-            "200": _json("the Pokémon", _POKEMON),
-            "400": _json(
-                "dex_number is not a positive integer (or the path is malformed)", _MESSAGE
-            ),
+            "200": {**_json("the Pokémon", _POKEMON), "headers": _CACHING},
+            "304": _NOT_MODIFIED,
+            "400": _json("dex_number is not a positive integer (or the path is malformed)",
+                         _MESSAGE),
         },
     },
-}
+    "list_types": {
+        "summary": "The 18 types with how many Pokémon have each",
+        "parameters": [_IF_NONE_MATCH],
+        "responses": {
+            "200": {**_json("the types, by name", {"type": "array", "minItems": 18,
+                            "maxItems": 18, "items": _TYPE_COUNT}), "headers": _CACHING},
+            "304": _NOT_MODIFIED,
+            "400": _json("a query parameter was given (this route takes none)", _MESSAGE),
+        },
+    },
+}  # fmt: skip
 
 
 def document(routes: Sequence[Route] = ROUTES) -> dict[str, Any]:
@@ -101,6 +164,7 @@ def document(routes: Sequence[Route] = ROUTES) -> dict[str, Any]:
         entry[route.method.lower()] = {
             "operationId": route.operation,
             "summary": described["summary"],
+            "parameters": described.get("parameters", []),
             "responses": {**_COMMON, **described["responses"]},
         }
     return {

@@ -66,6 +66,23 @@ def test_paths_are_decoded_as_http_api_decodes_them(stack: GatewayProcess) -> No
     assert (answer.status, answer.json()) == (400, {"message": "Bad Request"})
 
 
+def test_pages_etags_and_types_over_http(stack: GatewayProcess) -> None:
+    first = get(stack.url + "/poke_info?type=FIRE&limit=2")
+    assert [p["name"] for p in first.json()] == ["Charmander", "Charmeleon"]
+    link = first.headers["link"]
+    assert link.startswith("</poke_info?type=fire&limit=2&cursor=")
+    assert link.endswith('>; rel="next"')
+    after = get(stack.url + link.split(";")[0].strip("<>")).json()
+    assert [p["name"] for p in after] == ["Charizard", "Vulpix"]
+    etag = get(stack.url + "/types").headers["etag"]
+    cached = get(stack.url + "/types", headers={"If-None-Match": etag})
+    assert (cached.status, cached.body) == (304, b"")
+    # the original list is what it was: every Pokémon, no Link
+    everything = get(stack.url + "/poke_info")
+    assert len(everything.json()) == 1025
+    assert "link" not in everything.headers
+
+
 def test_unknown_route_never_reaches_the_function(stack: GatewayProcess) -> None:
     assert get(stack.url + "/pokemon").status == 404
 

@@ -174,3 +174,92 @@ def test_the_application_role_cannot_write(tier: LocalTier) -> None:
         ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement.encode())
+
+
+def get(
+    app: App,
+    path: str,
+    query: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """An event as HTTP API builds it for GET ``path`` (a route of the table)."""
+    evt = event("list_pokemon")
+    evt["routeKey"] = f"GET {path}"
+    evt["rawPath"] = evt["requestContext"]["http"]["path"] = path
+    if query:
+        evt["queryStringParameters"] = query
+    if headers:
+        evt["headers"] = {**evt["headers"], **headers}
+    return handle(lambda: app, evt, "it")
+
+
+def test_following_every_next_link_yields_each_fire_pokemon_once_in_order(
+    app: App, tier: LocalTier
+) -> None:
+    with psycopg.connect(tier.postgres.conninfo()) as conn:
+        rows = conn.execute(
+            "SELECT dex_number FROM pokemon WHERE 'Fire' IN (type1, type2) ORDER BY 1"
+        ).fetchall()
+    expected = [row[0] for row in rows]
+    seen: list[int] = []
+    query: dict[str, str] | None = {"type": "fire", "limit": "7"}
+    pages = 0
+    while query is not None:
+        response = get(app, "/poke_info", query)
+        assert response["statusCode"] == 200
+        items = json.loads(response["body"])
+        assert 1 <= len(items) <= 7
+        assert all("Fire" in p["type"].split("/") for p in items)
+        seen += [p["dex_number"] for p in items]
+        pages += 1
+        link = response["headers"].get("link")
+        query = None
+        if link:
+            target = link.split(";")[0].strip("<>")
+            assert target.startswith("/poke_info?")
+            query = dict(pair.split("=", 1) for pair in target.split("?", 1)[1].split("&"))
+    assert seen == expected
+    assert pages == -(-len(expected) // 7)
+
+
+def test_a_name_prefix_ignores_case_and_accents(app: App) -> None:
+    response = get(app, "/poke_info", {"q": "FLABE"})
+    assert json.loads(response["body"]) == [
+        {"dex_number": 669, "name": "Flab\u00e9b\u00e9", "type": "Fairy"}
+    ]
+    both = json.loads(get(app, "/poke_info", {"q": "char", "generation": "1"})["body"])
+    assert [p["name"] for p in both] == ["Charmander", "Charmeleon", "Charizard"]
+
+
+def test_filters_without_a_limit_return_every_match_without_a_link(app: App) -> None:
+    response = get(app, "/poke_info", {"generation": "9"})
+    items = json.loads(response["body"])
+    assert "link" not in response["headers"]
+    assert [p["dex_number"] for p in items] == list(range(906, 1026))
+
+
+def test_types_counts_every_type(app: App) -> None:
+    response = get(app, "/types")
+    types = json.loads(response["body"])
+    assert len(types) == 18
+    assert {"type": "Fire", "count": 81} in types
+    total = len(json.loads(get(app, "/poke_info")["body"]))
+    duals = sum(1 for p in json.loads(get(app, "/poke_info")["body"]) if "/" in p["type"])
+    assert sum(t["count"] for t in types) == total + duals
+
+
+def test_an_etag_the_client_has_is_304_without_a_body(app: App) -> None:
+    first = get(app, "/types")
+    etag = first["headers"]["etag"]
+    assert first["headers"]["cache-control"] == "public, max-age=300"
+    again = get(app, "/types", headers={"if-none-match": f'W/{etag}, "other"'})
+    assert (again["statusCode"], again.get("body")) == (304, None)
+    assert again["headers"]["etag"] == etag
+    assert get(app, "/types", headers={"if-none-match": '"stale"'})["statusCode"] == 200
+
+
+def test_bad_list_parameters_are_400_and_reach_no_database(app: App) -> None:
+    response = get(app, "/poke_info", {"type": "wood"})
+    assert response["statusCode"] == 400
+    assert "type" in json.loads(response["body"])["message"]
+    assert app.db.connects == 0

@@ -31,6 +31,7 @@ EXPECTED_COLUMNS = [
     ("height_m", "numeric", "NO"),
     ("weight_kg", "numeric", "NO"),
     ("generation", "smallint", "NO"),
+    ("search_key", "text", "NO"),  # 0006: lower(unaccent(name)), kept by a trigger
 ]
 
 
@@ -69,6 +70,12 @@ def test_the_schema_is_the_expected_one(empty_db: str) -> None:
             " WHERE table_name = 'poke_data' ORDER BY ordinal_position"
         ).fetchall()
         assert [c for (c,) in view] == ["dex_number", "name", "type"]
+        # the search key follows the name, on insert and on update
+        key = conn.execute("SELECT search_key FROM pokemon WHERE dex_number = 669").fetchone()
+        assert key == ("flabebe",)
+        conn.execute("UPDATE pokemon SET name = 'Écho' WHERE dex_number = 669")
+        key = conn.execute("SELECT search_key FROM pokemon WHERE dex_number = 669").fetchone()
+        assert key == ("echo",)
 
 
 @pytest.mark.parametrize(

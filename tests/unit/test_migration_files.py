@@ -41,7 +41,7 @@ def test_no_migration_or_query_uses_a_statement_that_pins_rds_proxy() -> None:
 
 def test_route_table_has_a_get_and_an_any_route_per_path() -> None:
     paths = {r.path for r in ROUTES}
-    assert paths == {"/poke_info", "/poke_info/{dex_number}"}
+    assert paths == {"/poke_info", "/poke_info/{dex_number}", "/types"}
     for path in paths:
         assert {r.method for r in ROUTES if r.path == path} == {"GET", "ANY"}
     assert ROUTES[1].match("/poke_info/25") == {"dex_number": "25"}
