@@ -16,12 +16,14 @@ from infra import nag
 from infra.database import Database
 from infra.functions import FunctionTier
 from infra.profiles import Profile
+from pokedex.deadlines import FUNCTION_TIMEOUT_S
 from pokedex.routes import ROUTES
 
 HANDLER = "pokedex.handler.handler"
 # API Gateway's integration timeout is 30 s and cannot be raised; a longer function
 # timeout would only keep working after the client got its 503.
-TIMEOUT = Duration.seconds(30)
+# The function's timeout, the one every other deadline is set under (pokedex/deadlines.py).
+TIMEOUT = Duration.seconds(FUNCTION_TIMEOUT_S)
 
 # One JSON object per request, HTTP API $context variables only.
 _ACCESS_LOG_FORMAT = json.dumps(

@@ -3,8 +3,8 @@
 Proxy metrics are RDS Proxy's CloudWatch metrics (namespace AWS/RDS, dimension ProxyName;
 each proxy node publishes its own datapoints, so counts are summed across nodes):
 the pool's size, the time clients wait to borrow a connection (a wait that reaches
-ConnectionBorrowTimeout, 120 s by default, fails the client) and pinned sessions (a pinned
-client holds one database connection for its whole session, defeating the pool).
+ConnectionBorrowTimeout, set from pokedex/deadlines.py, fails the client) and pinned
+sessions (a pinned client holds one database connection for its whole session, defeating the pool).
 Alarms notify one SNS topic; subscribe to it after deploying (docs/deploy.md).
 
 The topic is encrypted with a customer-managed key: CloudWatch cannot use the AWS-managed
@@ -28,6 +28,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from infra.profiles import Profile
+from pokedex.deadlines import BORROW_TIMEOUT_S
 
 PERIOD = Duration.minutes(1)
 # db.t3.micro's max_connections is LEAST(DBInstanceClassMemory/9531392, 5000), about 80 to
@@ -123,7 +124,7 @@ class Monitoring(Construct):
             self._proxy_metric("DatabaseConnectionsBorrowLatency", "Maximum"),
             BORROW_LATENCY_MICROSECONDS,
             "Clients wait over 1 s to borrow a database connection; at the borrow timeout "
-            "(120 s) they fail.",
+            f"({BORROW_TIMEOUT_S} s, pokedex/deadlines.py) they get a 503.",
         )
         self._alarm(
             "ProxyPinnedSessions",
