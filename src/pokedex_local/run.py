@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pokedex.routes import ROUTES
+from pokedex_local import statement_log
 from pokedex_local.gateway import cli
 from pokedex_local.gateway.server import ADMIN_PATH, Gateway
 from pokedex_local.lambda_env.pool import EnvironmentPool
@@ -81,6 +82,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"starting the database tier in {state_dir} ...", file=sys.stderr, flush=True)
     try:
         with LocalTier(state_dir, max_connections=args.db_max_connections) as tier:
+            if os.environ.get(statement_log.ENV_FLAG):
+                statement_log.capture_tier(tier, state_dir)  # for the pinning detector
             function = cli.function_config(args, HANDLER, tier.function_env(args.via))
 
             async def ready(gateway: Gateway, pool: EnvironmentPool) -> None:
