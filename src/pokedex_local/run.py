@@ -19,14 +19,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pokedex.function_spec import API_FUNCTION
 from pokedex.routes import ROUTES
 from pokedex_local import statement_log
 from pokedex_local.gateway import cli
 from pokedex_local.gateway.server import ADMIN_PATH, Gateway
+from pokedex_local.lambda_env.config import FunctionConfig
 from pokedex_local.lambda_env.pool import EnvironmentPool
 from pokedex_local.tier import LocalTier
 
-HANDLER = "pokedex.handler.handler"
+HANDLER = API_FUNCTION.handler
 DEFAULT_PRELOAD = "psycopg"
 
 
@@ -84,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
         with LocalTier(state_dir, max_connections=args.db_max_connections) as tier:
             if os.environ.get(statement_log.ENV_FLAG):
                 statement_log.capture_tier(tier, state_dir)  # for the pinning detector
-            function = cli.function_config(args, HANDLER, tier.function_env(args.via))
+            function = cli.function_config(args, HANDLER, function_env(tier.function_env(args.via)))
 
             async def ready(gateway: Gateway, pool: EnvironmentPool) -> None:
                 write_stack(stack_file, describe(args.via, gateway, pool, tier))
@@ -124,20 +126,37 @@ def describe(via: str, gateway: Gateway, pool: EnvironmentPool, tier: LocalTier)
         "admin_url": gateway.url + ADMIN_PATH,
         "connection_mode": via,
         **tier_description,
-        "function": {
-            "handler": pool.config.handler,
-            "reserved_concurrency": pool.config.reserved_concurrency,
-            "timeout_s": pool.config.timeout_s,
-            "memory_mb": pool.config.memory_mb,
-            # Imported by the fork server, not by each environment: their import time is
-            # not in any Init Duration.
-            "preloaded": list(pool.config.preload),
-            "init_concurrency": pool.config.init_concurrency,
-            "env": dict(pool.config.env),
-        },
+        "function": function_description(pool.config),
         # Environments come and go: their live pids are at admin_url. All are children of
         # the fork server, in its process group.
         "pids": pids,
+    }
+
+
+def function_env(tier_env: dict[str, str]) -> dict[str, str]:
+    """The tier's settings under the names the specification gives the function (one it
+    has no value for, DB_SSLROOTCERT, empty: unset), plus what Lambda's runtime provides in
+    the cloud (AWS_*: region, credentials, the Secrets Manager endpoint override)."""
+    extra = sorted(k for k in tier_env if k not in API_FUNCTION.environment)
+    if any(not name.startswith("AWS_") for name in extra):
+        raise ValueError(f"the tier sets variables the function spec does not name: {extra}")
+    return {**{name: tier_env.get(name, "") for name in API_FUNCTION.environment}, **tier_env}
+
+
+def function_description(config: FunctionConfig) -> dict[str, Any]:
+    """The function as stack.json describes it: what the CDK app deploys, from one spec."""
+    return {
+        "handler": config.handler,
+        "reserved_concurrency": config.reserved_concurrency,
+        "timeout_s": config.timeout_s,
+        "memory_mb": config.memory_mb,
+        "architecture": API_FUNCTION.architecture,  # reported: the local CPU's is its own
+        "database_role": API_FUNCTION.database_role,
+        # Imported by the fork server, not by each environment: their import time is
+        # not in any Init Duration.
+        "preloaded": list(config.preload),
+        "init_concurrency": config.init_concurrency,
+        "env": dict(config.env),
     }
 
 
