@@ -6,6 +6,7 @@ import json
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.shared.cookies import Cookie
+from validated import validated
 
 app = APIGatewayHttpResolver()
 
@@ -43,5 +44,6 @@ def empty() -> Response:
     return Response(status_code=204, content_type=None, body=None)
 
 
+@validated
 def handler(event, context):
     return app.resolve(event, context)

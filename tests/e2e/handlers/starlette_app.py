@@ -9,6 +9,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from validated import validated
 
 
 async def files(request: Request) -> Response:
@@ -43,4 +44,4 @@ app = Starlette(
         Route("/empty", empty, methods=["DELETE"]),
     ]
 )
-handler = Mangum(app, lifespan="off")
+handler = validated(Mangum(app, lifespan="off"))
