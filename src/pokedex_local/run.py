@@ -148,6 +148,9 @@ def function_description(config: FunctionConfig) -> dict[str, Any]:
     return {
         "handler": config.handler,
         "reserved_concurrency": config.reserved_concurrency,
+        # Locally the account's default (1,000) unless --concurrency: the load lab shows
+        # the scale-out the cloud's profiles cap. Their caps, for comparison:
+        "reserved_concurrency_by_profile": dict(API_FUNCTION.reserved_concurrency),
         "timeout_s": config.timeout_s,
         "memory_mb": config.memory_mb,
         "architecture": API_FUNCTION.architecture,  # reported: the local CPU's is its own

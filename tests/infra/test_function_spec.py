@@ -39,7 +39,8 @@ def test_template_and_make_run_describe_the_same_function(synth, tmp_path: Path)
     env: dict[str, str] = local["env"]  # type: ignore[assignment]
     local_names = {name for name in env if not name.startswith("AWS_")}
     assert set(props["Environment"]["Variables"]) == local_names == set(API_FUNCTION.environment)
-    assert props["ReservedConcurrentExecutions"] == API_FUNCTION.reserved_concurrency[synth.profile]
+    by_profile: dict[str, int] = local["reserved_concurrency_by_profile"]  # type: ignore[assignment]
+    assert props["ReservedConcurrentExecutions"] == by_profile[synth.profile]
 
 
 def test_the_application_role_is_the_one_everywhere() -> None:
