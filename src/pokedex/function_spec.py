@@ -1,10 +1,11 @@
 """The API function, specified once: read by the CDK app (infra/api.py, infra/functions.py,
-infra/profiles.py, infra/database.py) and by `make run` (pokedex_local/run.py), the way
+infra/profiles.py, infra/database.py, infra/costs.py) and by `make run`
+(pokedex_local/run.py, gateway/cli.py defaults), the way
 SAM reads a template for both, without a template.
 
 Plain data with no imports, beside the route table (routes.py), which both sides already
-read: it ships in the function asset, where it costs a few hundred bytes and nothing at
-import, since the handler does not import it.
+read. It ships in the function asset (a few hundred bytes): the migration runner
+(migrate.py) takes the application role's name from it; the API handler does not import it.
 """
 
 from __future__ import annotations
