@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from infra.api import _specified
 from infra.database import APP_USERNAME
 from pokedex.function_spec import API_FUNCTION
 from pokedex.migrate import APP_ROLE
@@ -52,3 +53,10 @@ def test_the_application_role_is_the_one_everywhere() -> None:
         in (migrations / "0003_app_role.sql").read_text()
     )
     assert APP_USERNAME == APP_ROLE == APP_USER == API_FUNCTION.database_role
+
+
+def test_the_cdk_app_refuses_an_environment_the_spec_does_not_name() -> None:
+    names = dict.fromkeys(API_FUNCTION.environment, "x")
+    assert _specified(names) == names
+    with pytest.raises(ValueError, match="DB_POOL_SIZE"):
+        _specified({**names, "DB_POOL_SIZE": "5"})
