@@ -4,7 +4,7 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 UV := uv run --frozen
 
-.PHONY: setup run test test-fast lint format synth deploy destroy load chaos bench bench-handler bench-gateway bench-burst seed openapi
+.PHONY: setup run test test-fast lint format synth deploy destroy load chaos bench bench-handler bench-memory bench-gateway bench-burst seed openapi
 
 setup:
 	@scripts/bootstrap.sh
@@ -53,6 +53,10 @@ chaos: setup
 ## bench-handler: cold init and warm duration of the handler against the original's baseline
 bench-handler: setup
 	$(UV) python benchmarks/bench_handler.py
+
+## bench-memory: cold start at the CPU share each Lambda memory size buys (root, cgroup v1)
+bench-memory: setup
+	$(UV) python benchmarks/bench_memory.py
 
 ## bench-gateway: throughput and latency through the local gateway at 100 clients
 bench-gateway: setup

@@ -16,14 +16,11 @@ from infra import nag
 from infra.database import Database
 from infra.functions import FunctionTier
 from infra.profiles import Profile
-from pokedex.deadlines import FUNCTION_TIMEOUT_S
+from pokedex.function_spec import API_FUNCTION
 from pokedex.routes import ROUTES
 
-HANDLER = "pokedex.handler.handler"
-# API Gateway's integration timeout is 30 s and cannot be raised; a longer function
-# timeout would only keep working after the client got its 503.
-# The function's timeout, the one every other deadline is set under (pokedex/deadlines.py).
-TIMEOUT = Duration.seconds(FUNCTION_TIMEOUT_S)
+HANDLER = API_FUNCTION.handler
+TIMEOUT = Duration.seconds(API_FUNCTION.timeout_s)
 
 # One JSON object per request, HTTP API $context variables only.
 _ACCESS_LOG_FORMAT = json.dumps(
@@ -59,6 +56,17 @@ class _AccessLogs:
         return apigw.AccessLogFormat.custom(_ACCESS_LOG_FORMAT)
 
 
+def _specified(environment: dict[str, str]) -> dict[str, str]:
+    """The environment, if it sets exactly the variables the specification names: `make
+    run` gives the function the same names (pokedex_local/run.py)."""
+    if set(environment) != set(API_FUNCTION.environment):
+        raise ValueError(
+            f"the API function's environment {sorted(environment)} is not the one "
+            f"pokedex/function_spec.py specifies: {sorted(API_FUNCTION.environment)}"
+        )
+    return environment
+
+
 class Api(Construct):
     def __init__(
         self,
@@ -80,8 +88,11 @@ class Api(Construct):
             "Function",
             handler=HANDLER,
             description="Pokédex HTTP API handler (logs in as the application role)",
-            environment={**database.client_environment(), "SECRET": database.app_secret.secret_arn},
+            environment=_specified(
+                {**database.client_environment(), "SECRET": database.app_secret.secret_arn}
+            ),
             timeout=TIMEOUT,
+            memory_mb=API_FUNCTION.memory_mb,
             security_group=self.security_group,
             # A ceiling on environments, hence on proxy client connections and on the bill;
             # the stage's throttle below turns excess traffic into 429s before it gets here.

@@ -11,6 +11,8 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
+from pokedex.function_spec import API_FUNCTION
+
 HOURS_PER_MONTH = 730
 PRICES_AS_OF = "2025 (us-east-1 list prices)"
 
@@ -46,7 +48,9 @@ def fixed_monthly() -> list[Line]:
     ]
 
 
-def per_million_requests(duration_ms: float = 50, memory_gb: float = 0.125) -> float:
+def per_million_requests(
+    duration_ms: float = 50, memory_gb: float = API_FUNCTION.memory_mb / 1024
+) -> float:
     """Variable cost of one million API requests (HTTP API + arm64 Lambda)."""
     http_api = 1.00  # $1.00 per million requests (first 300 million)
     lambda_requests = 0.20  # $0.20 per million invocations
@@ -66,7 +70,8 @@ def main() -> None:
         f"{sum(x.prod for x in lines):>8.2f}\n\n"
     )
     out.write(
-        f"plus about ${per_million_requests():.2f} per million requests (50 ms at 128 MB), "
+        f"plus about ${per_million_requests():.2f} per million requests (50 ms at "
+        f"{API_FUNCTION.memory_mb} MB), "
         "CloudWatch Logs at $0.50/GB ingested, and data processed by the endpoint "
         "($0.01/GB)\n"
     )

@@ -20,6 +20,7 @@ from infra import nag
 from infra.network import ISOLATED, Network
 from infra.profiles import Profile
 from pokedex import deadlines
+from pokedex.function_spec import API_FUNCTION
 
 ENGINE_VERSION = rds.PostgresEngineVersion.VER_17_9  # pinned minor: a bare "17" drifts
 INSTANCE_TYPE = ec2.InstanceType.of(ec2.InstanceClass.BURSTABLE3, ec2.InstanceSize.MICRO)
@@ -32,7 +33,7 @@ PORT = 5432
 OWNER_USERNAME = "postgres"
 # Relative to the function package, as DB_SSLROOTCERT takes it.
 AMAZON_ROOT_CAS = "amazon-root-cas.pem"
-APP_USERNAME = "pokedex_app"  # the role created by migrations/0003_app_role.sql
+APP_USERNAME = API_FUNCTION.database_role  # created by migrations/0003_app_role.sql
 
 
 class Database(Construct):

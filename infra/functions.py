@@ -22,11 +22,14 @@ from infra import nag
 from infra.bundling import function_code
 from infra.network import ISOLATED, Network
 from infra.profiles import Profile
+from pokedex.function_spec import API_FUNCTION
 
 # psycopg-binary publishes cp314 manylinux aarch64 wheels, so the newest runtime on Graviton
-# (cheaper per GB-second than x86_64).
+# (cheaper per GB-second than x86_64): "arm64" in pokedex/function_spec.py.
 RUNTIME = lambda_.Runtime.PYTHON_3_14
-ARCHITECTURE = lambda_.Architecture.ARM_64
+ARCHITECTURE = {"arm64": lambda_.Architecture.ARM_64, "x86_64": lambda_.Architecture.X86_64}[
+    API_FUNCTION.architecture
+]
 
 _MANAGED_POLICY_REASON = (
     "AWS-managed {name}: the minimal CloudWatch Logs (and VPC network interface) permissions "
@@ -69,6 +72,7 @@ class FunctionTier(Construct):
         timeout: Duration,
         security_group: ec2.ISecurityGroup,
         reserved_concurrency: int | None = None,
+        memory_mb: int | None = None,
         run_at_deploy_after: Sequence[Construct] | None = None,
     ) -> lambda_.Function:
         """A function of the tier; with ``run_at_deploy_after`` it is also invoked at deploy.
@@ -95,6 +99,7 @@ class FunctionTier(Construct):
             "security_groups": [security_group],
             "log_group": log_group,
             "reserved_concurrent_executions": reserved_concurrency,
+            "memory_size": memory_mb,  # None: Lambda's default, 128 MB
         }
         if run_at_deploy_after is None:
             fn = lambda_.Function(scope, construct_id, **props)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, replace
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_logs as logs
 
+from pokedex.function_spec import API_FUNCTION
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -55,7 +57,7 @@ PROFILES: dict[str, Profile] = {
         deletion_protection=False,
         removal_policy=RemovalPolicy.DESTROY,
         log_retention=logs.RetentionDays.ONE_WEEK,
-        api_concurrency=20,
+        api_concurrency=API_FUNCTION.reserved_concurrency["dev"],
     ),
     "prod": Profile(
         name="prod",
@@ -64,7 +66,7 @@ PROFILES: dict[str, Profile] = {
         deletion_protection=True,
         removal_policy=RemovalPolicy.RETAIN,
         log_retention=logs.RetentionDays.THREE_MONTHS,
-        api_concurrency=100,
+        api_concurrency=API_FUNCTION.reserved_concurrency["prod"],
     ),
 }
 

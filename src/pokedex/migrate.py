@@ -20,8 +20,10 @@ import psycopg
 from psycopg import sql
 
 from pokedex.errors import MigrationError
+from pokedex.function_spec import API_FUNCTION
 
-APP_ROLE = "pokedex_app"
+# Created by migrations/0003_app_role.sql (SQL cannot read the spec: a test checks it).
+APP_ROLE = API_FUNCTION.database_role
 # An arbitrary constant shared by every runner: "pokedex" in ASCII.
 _LOCK_KEY = 0x706F6B65646578
 _NAME = re.compile(r"(?P<version>\d{4})_(?P<description>[a-z0-9_]+)\.sql")

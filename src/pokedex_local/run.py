@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pokedex
+from pokedex.function_spec import API_FUNCTION
 from pokedex.routes import ROUTES
-from pokedex_local import openapi
+from pokedex_local import openapi, statement_log
 from pokedex_local.gateway import cli
 from pokedex_local.gateway.server import ADMIN_PATH, LIVE_PATH, OPENAPI_PATH, Gateway
 from pokedex_local.lambda_env.config import FunctionConfig
@@ -30,7 +31,7 @@ from pokedex_local.lambda_env.pool import EnvironmentPool
 from pokedex_local.live.database import DatabaseWatch
 from pokedex_local.tier import LocalTier
 
-HANDLER = "pokedex.handler.handler"
+HANDLER = API_FUNCTION.handler
 # Watched for hot reload: the function package (POKEDEX_RELOAD=0 turns it off).
 SOURCE = Path(pokedex.__file__).parent
 DEFAULT_PRELOAD = "psycopg"
@@ -90,7 +91,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"starting the database tier in {state_dir} ...", file=sys.stderr, flush=True)
     try:
         with LocalTier(state_dir, max_connections=args.db_max_connections) as tier:
-            env = tier.function_env(args.via)
+            if os.environ.get(statement_log.ENV_FLAG):
+                statement_log.capture_tier(tier, state_dir)  # for the pinning detector
+            env = function_env(tier.function_env(args.via))
             for key, value in args.env:
                 print(f"function environment: {key}={value} (from --env)", file=sys.stderr)
                 env[key] = value
@@ -165,20 +168,40 @@ def describe(via: str, gateway: Gateway, pool: EnvironmentPool, tier: LocalTier)
         "functions": sorted(gateway.functions),
         "connection_mode": via,
         **tier_description,
-        "function": {
-            "handler": pool.config.handler,
-            "reserved_concurrency": pool.config.reserved_concurrency,
-            "timeout_s": pool.config.timeout_s,
-            "memory_mb": pool.config.memory_mb,
-            # Imported by the fork server, not by each environment: their import time is
-            # not in any Init Duration.
-            "preloaded": list(pool.config.preload),
-            "init_concurrency": pool.config.init_concurrency,
-            "env": dict(pool.config.env),
-        },
+        "function": function_description(pool.config),
         # Environments come and go: their live pids are at admin_url. All are children of
         # the fork server, in its process group.
         "pids": pids,
+    }
+
+
+def function_env(tier_env: dict[str, str]) -> dict[str, str]:
+    """The tier's settings under the names the specification gives the function (one it
+    has no value for, DB_SSLROOTCERT, empty: unset), plus what Lambda's runtime provides in
+    the cloud (AWS_*: region, credentials, the Secrets Manager endpoint override)."""
+    extra = sorted(k for k in tier_env if k not in API_FUNCTION.environment)
+    if any(not name.startswith("AWS_") for name in extra):
+        raise ValueError(f"the tier sets variables the function spec does not name: {extra}")
+    return {**{name: tier_env.get(name, "") for name in API_FUNCTION.environment}, **tier_env}
+
+
+def function_description(config: FunctionConfig) -> dict[str, Any]:
+    """The function as stack.json describes it: what the CDK app deploys, from one spec."""
+    return {
+        "handler": config.handler,
+        "reserved_concurrency": config.reserved_concurrency,
+        # Locally the account's default (1,000) unless --concurrency: the load lab shows
+        # the scale-out the cloud's profiles cap. Their caps, for comparison:
+        "reserved_concurrency_by_profile": dict(API_FUNCTION.reserved_concurrency),
+        "timeout_s": config.timeout_s,
+        "memory_mb": config.memory_mb,
+        "architecture": API_FUNCTION.architecture,  # reported: the local CPU's is its own
+        "database_role": API_FUNCTION.database_role,
+        # Imported by the fork server, not by each environment: their import time is
+        # not in any Init Duration.
+        "preloaded": list(config.preload),
+        "init_concurrency": config.init_concurrency,
+        "env": dict(config.env),
     }
 
 

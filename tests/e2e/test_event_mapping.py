@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from pokedex.function_spec import API_FUNCTION
 from tests.e2e.gateway_process import GatewayProcess, get, request
 
 pytestmark = pytest.mark.e2e
@@ -162,7 +163,7 @@ def test_context_object_and_environment_variables(probe: GatewayProcess) -> None
     assert re.fullmatch(r"[0-9a-f-]{36}", context["aws_request_id"])
     assert context["function_name"] == "pokedex-local"
     assert context["function_version"] == "$LATEST"
-    assert context["memory_limit_in_mb"] == "256"
+    assert context["memory_limit_in_mb"] == str(API_FUNCTION.memory_mb)  # the spec's default
     assert context["invoked_function_arn"].endswith(":function:pokedex-local")
     assert context["log_group_name"] == "/aws/lambda/pokedex-local"
     assert "[$LATEST]" in context["log_stream_name"]

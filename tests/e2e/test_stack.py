@@ -16,6 +16,7 @@ import boto3
 import botocore.config
 import pytest
 
+from pokedex_local import statement_log
 from pokedex_local.tier.processes import alive
 from tests.e2e.gateway_process import GatewayProcess, get
 
@@ -28,8 +29,15 @@ tier_module = pytest.importorskip(
 
 @pytest.fixture(scope="session")
 def tier(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The tier, with every statement of the application role logged; once the stacks on
+    it have stopped, none of them may be one that would pin a session on RDS Proxy."""
     with tier_module.LocalTier(tmp_path_factory.mktemp("tier")) as running:
+        statement_log.capture(running.postgres.conninfo(), running.app_user)
         yield running
+        log = statement_log.read_log(statement_log.postgres_log(running.describe()))
+    assert statement_log.statements(log), "no statement of the application role was logged"
+    pinned = statement_log.findings(log)
+    assert pinned == [], "RDS Proxy would pin on:\n" + "\n".join(map(str, pinned))
 
 
 @pytest.fixture(scope="session", params=["proxy", "direct"])
@@ -57,6 +65,13 @@ def test_pikachu(stack: GatewayProcess) -> None:
     answer = get(stack.url + "/poke_info/25")
     assert answer.status == 200
     assert answer.json()["name"] == "Pikachu"
+
+
+def test_the_same_query_many_times_on_one_connection(stack: GatewayProcess) -> None:
+    # psycopg prepares a query on its sixth run unless told not to: a prepared statement
+    # pins on RDS Proxy and breaks PgBouncer 1.18. The tier's statement log sees it.
+    answers = [get(stack.url + "/poke_info/25") for _ in range(8)]
+    assert [a.status for a in answers] == [200] * 8
 
 
 def test_paths_are_decoded_as_http_api_decodes_them(stack: GatewayProcess) -> None:

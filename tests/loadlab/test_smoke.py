@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pokedex_local import statement_log
 from pokedex_local.tier.processes import cmdline
 
 pytestmark = pytest.mark.e2e
@@ -39,6 +40,18 @@ def _descendants() -> set[int]:
     return found
 
 
+def assert_nothing_pins(state: Path) -> None:
+    """No statement of the application role, in either mode's stack, would pin a session
+    on RDS Proxy (pokedex_local/pinning.py)."""
+    records = sorted(state.rglob(statement_log.RECORD))
+    assert len(records) == 2, records  # proxy and direct
+    for record in records:
+        log = statement_log.read_log(Path(json.loads(record.read_text())["postgres_log"]))
+        assert statement_log.statements(log), f"nothing logged for {record}"
+        pinned = statement_log.findings(log)
+        assert pinned == [], "RDS Proxy would pin on:\n" + "\n".join(map(str, pinned))
+
+
 def test_smoke_run_writes_results_and_leaves_nothing_behind(tmp_path: Path) -> None:
     output, chart = tmp_path / "load.json", tmp_path / "load.png"
     before = _descendants()
@@ -60,8 +73,11 @@ def test_smoke_run_writes_results_and_leaves_nothing_behind(tmp_path: Path) -> N
         text=True,
         timeout=240,
         check=False,
+        # Every statement the application role sends is logged, for the pinning check below.
+        env={**os.environ, statement_log.ENV_FLAG: "1"},
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert_nothing_pins(tmp_path / "state")
     results = json.loads(output.read_text())
     modes = {(s["mode"], s["concurrency"]) for s in results["steps"]}
     assert modes == {("proxy", 2), ("proxy", 5), ("direct", 2), ("direct", 5)}

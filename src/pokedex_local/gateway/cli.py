@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pokedex.function_spec import API_FUNCTION
 from pokedex.routes import Route
 from pokedex_local.gateway.routing import Router
 from pokedex_local.gateway.server import ADMIN_PATH, Gateway, GatewayConfig
@@ -28,9 +29,9 @@ OPTIONS: tuple[tuple[str, str, type, Any, str], ...] = (
     ("--port", "POKEDEX_PORT", int, 3000, "gateway port (0: any free port)"),
     ("--concurrency", "POKEDEX_CONCURRENCY", int, 1000,
      "reserved concurrency: most environments at once; beyond it invocations are throttled"),
-    ("--timeout", "POKEDEX_TIMEOUT", float, 30.0,
+    ("--timeout", "POKEDEX_TIMEOUT", float, float(API_FUNCTION.timeout_s),
      "function timeout in seconds (the stack's value); the environment is discarded after it"),
-    ("--memory", "POKEDEX_MEMORY", int, 256,
+    ("--memory", "POKEDEX_MEMORY", int, API_FUNCTION.memory_mb,
      "function memory size in MB (reported, not enforced)"),
     ("--idle-ttl", "POKEDEX_IDLE_TTL", float, 300.0,
      "seconds an idle environment is kept warm before it is reclaimed"),

@@ -20,6 +20,7 @@ from typing import Any
 import boto3
 from rich.console import Console
 
+from pokedex.function_spec import API_FUNCTION
 from pokedex_local.gateway.cli import run as run_loop
 from pokedex_local.loadlab import wrk
 from pokedex_local.loadlab.driver import LoadResult, percentile, run_load
@@ -76,7 +77,7 @@ def database_and_api(
         host=bouncer["host"],
         port=int(bouncer["port"]),
         dbname=bouncer["dbname"],
-        user=str(stack.description.get("app_user", "pokedex_app")),
+        user=str(stack.description.get("app_user", API_FUNCTION.database_role)),
         password=_app_password(stack),
         clients=clients,
         seconds=max(1, round(seconds)),

@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from pokedex.function_spec import API_FUNCTION
 from pokedex_local.gateway.cli import run as run_loop
 from pokedex_local.loadlab.driver import LoadResult, percentile, run_load
 from pokedex_local.loadlab.sampler import Sampler, Window
@@ -41,7 +42,7 @@ def sampler_for(stack: Stack, interval_s: float) -> Sampler:
     proxy = stack.mode == "proxy"
     return Sampler(
         stack.conninfo("postgres"),
-        str(stack.description.get("app_user", "pokedex_app")),
+        str(stack.description.get("app_user", API_FUNCTION.database_role)),
         pgbouncer_admin_conninfo=stack.conninfo("pgbouncer", dbname="pgbouncer") if proxy else None,
         pool_database=str(stack.endpoint("postgres")["dbname"]),
         # ?brief: counters without the list of a thousand environments, polled under load.
