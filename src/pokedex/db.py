@@ -50,16 +50,22 @@ _BUSY = {"57014", "55P03", "53300"}
 # Said by PgBouncer (RDS Proxy: "timed out waiting for a connection") when the borrow
 # timeout passed: the pool is saturated, the same verdict.
 _BUSY_PHRASES = ("query_wait_timeout", "timed out waiting")
+# libpq refusing the server's certificate (verify-full): not a passing fault, and nothing
+# was sent, not even the user name. Retrying would only try the same server again.
+_UNTRUSTED_PHRASES = ("certificate verify failed", "does not match host name")
 
 
 class Failure(enum.Enum):
     LINK = "link"  # refused, reset or restarting: another attempt may well work
     BUSY = "busy"  # the database is overloaded or blocked: another attempt adds load
+    UNTRUSTED = "untrusted"  # the server's certificate did not verify: never retried
 
 
 def classify(exc: psycopg.OperationalError) -> Failure:
     """Whether a failure is worth another attempt (LINK) or a quick 503 (BUSY)."""
     text = str(exc)
+    if any(phrase in text for phrase in _UNTRUSTED_PHRASES):
+        return Failure.UNTRUSTED
     if exc.sqlstate in _BUSY or any(phrase in text for phrase in _BUSY_PHRASES):
         return Failure.BUSY
     # The rest (a refused or lost connection, "the database system is starting up",
@@ -124,6 +130,9 @@ class Database:
                 failure = classify(exc)
                 if failure is Failure.BUSY:
                     raise DatabaseBusy() from exc
+                if failure is Failure.UNTRUSTED:
+                    logger.error("the database's TLS certificate was refused: %s", _first_line(exc))
+                    raise DatabaseUnavailable() from exc
                 if self._conn is not None and self._conn.closed:
                     self._conn = None
                 retry = failure is Failure.LINK and (idempotent or not sent)

@@ -3,9 +3,10 @@ infra/profiles.py, infra/database.py, infra/costs.py) and by `make run`
 (pokedex_local/run.py, gateway/cli.py defaults), the way
 SAM reads a template for both, without a template.
 
-Plain data (its one import is the deadlines' module, itself plain data), beside the route table (routes.py), which both sides already
-read. It ships in the function asset (a few hundred bytes): the migration runner
-(migrate.py) takes the application role's name from it; the API handler does not import it.
+Plain data (its one import, the deadlines, is plain data too), beside the route table
+(routes.py), which both sides already read. It ships in the function asset (a few hundred
+bytes): the migration runner (migrate.py) takes the application role's name from it; the
+API handler does not import it.
 """
 
 from __future__ import annotations

@@ -206,10 +206,15 @@ def function_description(config: FunctionConfig) -> dict[str, Any]:
 
 
 def write_stack(path: Path, description: dict[str, Any]) -> None:
+    """Written whole, then renamed (readers never see half a file), readable by its owner
+    only: it holds the superuser's password."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(description, indent=2) + "\n")
-    temporary.replace(path)  # readers never see half a file
+    temporary.unlink(missing_ok=True)
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(json.dumps(description, indent=2) + "\n")
+    temporary.replace(path)
 
 
 def announce(url: str, via: str, stack_file: Path) -> None:

@@ -164,7 +164,8 @@ def test_function_env_points_at_the_proxy_or_the_database(tier: LocalTier) -> No
     assert direct["DB_PORT"] == str(tier.postgres.port)
     assert proxy["SECRET"] == tier.app_secret_name
     assert proxy["AWS_ENDPOINT_URL_SECRETS_MANAGER"] == tier.secrets_endpoint
-    assert proxy["DB_SSLMODE"] == "require"
+    assert (proxy["DB_SSLMODE"], direct["DB_SSLMODE"]) == ("verify-full", "verify-full")
+    assert Path(proxy["DB_SSLROOTCERT"]).read_text().startswith("-----BEGIN CERTIFICATE-----")
 
 
 # -- process lifecycle ---------------------------------------------------------------------
@@ -252,3 +253,21 @@ def test_children_die_with_a_killed_launcher(tier_dir: Path) -> None:
     cli.wait(30)
 
     assert wait_gone(pids) == []
+
+
+def test_the_state_is_private_and_a_fallback_home_is_not_left_behind(tmp_path: Path) -> None:
+    # Given a tier whose state directory the service account may not enter (as pytest's
+    # own temporary directories are, under root)
+    state = tmp_path / "private" / "state"
+    state.parent.mkdir()
+    state.parent.chmod(0o700)
+    with LocalTier(state, supervise=False) as tier:
+        # Then its directory and its description are its owner's alone
+        assert state.stat().st_mode & 0o777 == 0o700
+        assert (state / "tier.json").stat().st_mode & 0o777 == 0o600
+        home = Path(tier.describe()["data_dir"]).parent
+        if home != state:  # run as root: the files went to a private, unpredictable place
+            assert home.name.startswith("pokedex-tier-")
+            assert home.stat().st_mode & 0o077 == 0
+    # and nothing of it is left in /tmp after stop
+    assert not home.exists() or home == state

@@ -46,6 +46,11 @@ class ServiceUser:
                 for name in dirs + files:
                     os.chown(os.path.join(root, name), self.uid, self.gid, follow_symlinks=False)
 
+    def give_dir(self, directory: Path) -> None:
+        """Hand ``directory`` itself (not what it holds) to the account."""
+        if self.switches and not directory.is_symlink():
+            os.chown(directory, self.uid, self.gid)
+
     def can_enter(self, directory: Path) -> bool:
         """Whether the account can reach ``directory`` (every parent must be searchable)."""
         if not self.switches:

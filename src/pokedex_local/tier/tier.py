@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import hashlib
 import json
+import os
 import secrets
 import shutil
 import tempfile
@@ -59,6 +59,7 @@ class LocalTier:
         self._atexit_registered = False
         self._user: ServiceUser | None = None
         self._home = self.state_dir
+        self._fallback: Path | None = None  # a private directory in /tmp, when used
         self._new_credentials()
         self._assign_ports()
 
@@ -90,6 +91,10 @@ class LocalTier:
             self.supervisor.stop()  # first, or it would start again what is being stopped
         for name in reversed(list(self._children)):
             self._children.pop(name).stop()
+        if self._fallback is not None:  # nothing left behind in /tmp
+            shutil.rmtree(self._fallback, ignore_errors=True)
+            (self.state_dir / "tier-home").unlink(missing_ok=True)
+            self._fallback = None
 
     def __enter__(self) -> LocalTier:
         return self.start()
@@ -139,7 +144,9 @@ class LocalTier:
             "DB_ENDPOINT": target.host,
             "DB_PORT": str(target.port),
             "DB_NAME": self.dbname,
-            "DB_SSLMODE": "require",
+            # The proxy's certificate checked as in the cloud, against the tier's own CA.
+            "DB_SSLMODE": "verify-full",
+            "DB_SSLROOTCERT": str(self._cert.ca),
             "SECRET": self.app_secret_name,
             "AWS_ENDPOINT_URL_SECRETS_MANAGER": self.secrets_endpoint,
             "AWS_REGION": secrets_server.REGION,
@@ -181,15 +188,21 @@ class LocalTier:
         self._secrets_port = secrets_port or free_port()
 
     def _prepare_home(self, user: ServiceUser) -> Path:
-        """Stop what an earlier run left behind, then start from empty directories."""
+        """Stop what an earlier run left behind, then start from empty directories.
+
+        The state directory holds the superuser's password (tier.json, stack.json) and the
+        database: it is 0700, owned by the account the servers run as (root can enter any
+        directory), and the files written here are 0600.
+        """
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        _private(self.state_dir, user)
         home = self.state_dir
         if not user.can_enter(home):
             # Run as root in a directory the service account cannot reach (e.g. under
-            # /root): keep the files in /tmp, under a name fixed by the state directory so
-            # that the next start finds and replaces them.
-            digest = hashlib.sha256(str(home).encode()).hexdigest()[:12]
-            home = Path(tempfile.gettempdir()) / f"pokedex-tier-{digest}"
+            # /root, or pytest's /tmp/pytest-of-root): keep the files in a private
+            # directory of an unpredictable name, recorded here so that the next start
+            # finds and replaces it, and removed at stop.
+            home = self._fallback_home(user)
         for record in self._leftovers(home):
             stop_leftover(record)
         for name in ("postgres", "pgbouncer", "tls", "logs", "pids.json"):
@@ -198,9 +211,23 @@ class LocalTier:
                 shutil.rmtree(path)
             elif path.exists() or path.is_symlink():
                 path.unlink()
-        home.mkdir(parents=True, exist_ok=True, mode=0o755)
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
         (home / "logs").mkdir()
         user.give(home / "logs")
+        return home
+
+    def _fallback_home(self, user: ServiceUser) -> Path:
+        record = self.state_dir / "tier-home"
+        with contextlib.suppress(OSError):
+            previous = Path(record.read_text().strip())
+            if previous.name.startswith("pokedex-tier-") and previous.is_dir():
+                for leftover in self._leftovers(previous):
+                    stop_leftover(leftover)
+                shutil.rmtree(previous, ignore_errors=True)
+        home = Path(tempfile.mkdtemp(prefix="pokedex-tier-"))  # 0700, a random name
+        _private(home, user)
+        _write_private(record, f"{home}\n")
+        self._fallback = home
         return home
 
     def _start_children(self, user: ServiceUser) -> None:
@@ -293,7 +320,7 @@ class LocalTier:
 
     def _write_description(self) -> None:
         with contextlib.suppress(OSError):
-            (self.state_dir / "tier.json").write_text(json.dumps(self.describe(), indent=2))
+            _write_private(self.state_dir / "tier.json", json.dumps(self.describe(), indent=2))
 
     @staticmethod
     def _leftovers(home: Path) -> list[dict[str, Any]]:
@@ -303,3 +330,17 @@ class LocalTier:
             return []
         # Clients first, as in stop(): PgBouncer before the PostgreSQL it holds connections to.
         return list(reversed(records.values()))
+
+
+def _private(directory: Path, user: ServiceUser) -> None:
+    """0700, and the service account's when the servers run as it."""
+    directory.chmod(0o700)
+    user.give_dir(directory)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Written readable by its owner only (it holds passwords), never through a symlink."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(text)
