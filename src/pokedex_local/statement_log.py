@@ -64,7 +64,8 @@ def capture(owner_conninfo: str, role: str) -> None:
 
 def capture_tier(tier: LocalTier, record_dir: Path) -> None:
     capture(tier.postgres.conninfo(), tier.app_user)
-    record = {"role": tier.app_user, "postgres_log": str(postgres_log(tier.describe()))}
+    # Where the log will be when the stack has stopped, which is when tests read it.
+    record = {"role": tier.app_user, "postgres_log": str(tier.logs_dir_after_stop / "postgres.log")}
     (record_dir / RECORD).write_text(json.dumps(record) + "\n")
 
 

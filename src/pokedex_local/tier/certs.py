@@ -17,6 +17,7 @@ from pathlib import Path
 from pokedex_local.tier.errors import TierError
 from pokedex_local.tier.service_user import ServiceUser
 
+CA_FILE = "ca.crt"
 # EC keys: generated in milliseconds, where RSA takes a noticeable part of start-up.
 _EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
 _SERVER_EXTENSIONS = """\
@@ -39,7 +40,7 @@ def make_certificate(directory: Path, user: ServiceUser, days: int = 30) -> Cert
     if openssl is None:
         raise TierError("the openssl command is needed to generate the TLS certificate")
     directory.mkdir(parents=True, exist_ok=True)
-    ca, ca_key = directory / "ca.crt", directory / "ca.key"
+    ca, ca_key = directory / CA_FILE, directory / "ca.key"
     cert, key = directory / "server.crt", directory / "server.key"
     request, extensions = directory / "server.csr", directory / "server.ext"
     extensions.write_text(_SERVER_EXTENSIONS)

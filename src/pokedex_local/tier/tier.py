@@ -91,10 +91,20 @@ class LocalTier:
             self.supervisor.stop()  # first, or it would start again what is being stopped
         for name in reversed(list(self._children)):
             self._children.pop(name).stop()
-        if self._fallback is not None:  # nothing left behind in /tmp
+        if self._fallback is not None:  # nothing left behind in /tmp; the logs kept
+            kept = self.state_dir / "logs"
+            shutil.rmtree(kept, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                shutil.move(self._fallback / "logs", kept)
             shutil.rmtree(self._fallback, ignore_errors=True)
             (self.state_dir / "tier-home").unlink(missing_ok=True)
             self._fallback = None
+
+    @property
+    def logs_dir_after_stop(self) -> Path:
+        """Where the logs are once the tier has stopped: with them (in the state directory),
+        also when they were kept in a private directory in /tmp while it ran."""
+        return self.state_dir / "logs"
 
     def __enter__(self) -> LocalTier:
         return self.start()
@@ -146,7 +156,7 @@ class LocalTier:
             "DB_NAME": self.dbname,
             # The proxy's certificate checked as in the cloud, against the tier's own CA.
             "DB_SSLMODE": "verify-full",
-            "DB_SSLROOTCERT": str(self._cert.ca),
+            "DB_SSLROOTCERT": str(self._home / "tls" / certs.CA_FILE),
             "SECRET": self.app_secret_name,
             "AWS_ENDPOINT_URL_SECRETS_MANAGER": self.secrets_endpoint,
             "AWS_REGION": secrets_server.REGION,
