@@ -38,7 +38,7 @@ OPTIONS: tuple[tuple[str, str, type, Any, str], ...] = (
     ("--init-timeout", "POKEDEX_INIT_TIMEOUT", float, 10.0,
      "init phase limit in seconds (time spent waiting for a CPU excluded)"),
     ("--init-concurrency", "POKEDEX_INIT_CONCURRENCY", int, 0,
-     "environments in their cold start at once, the rest queued (0: twice the CPU count)"),
+     "environments in their cold start at once, the rest queued (0: 16 per CPU)"),
     ("--integration-timeout", "POKEDEX_INTEGRATION_TIMEOUT", float, 30.0,
      "gateway integration timeout in seconds, answered with 503 (fixed at 30 s on AWS)"),
     ("--debug-port", "POKEDEX_DEBUG_PORT", int, 0,

@@ -111,8 +111,9 @@ def burst(mode: str, args: argparse.Namespace, state_dir: Path) -> dict[str, Any
                 path=PATH,
             )
             after_window = sampler.take()
-            envs = sampler.environment_summary()
-            memory = environments_pss_mb(stack.api_url)
+        # Asked once, with time to answer: a gateway drowning (direct mode) may be slow.
+        envs = environments(stack.api_url)
+        memory = environments_pss_mb(envs)
         last_warm = envs.get("last_cold_start_done")
         return {
             "mode": mode,
@@ -137,10 +138,14 @@ def burst(mode: str, args: argparse.Namespace, state_dir: Path) -> dict[str, Any
         stack.stop()
 
 
-def environments_pss_mb(api_url: str) -> dict[str, Any]:
+def environments(api_url: str) -> dict[str, Any]:
+    with urllib.request.urlopen(api_url + "/__local/environments", timeout=60) as answer:
+        summary: dict[str, Any] = json.loads(answer.read())
+    return summary
+
+
+def environments_pss_mb(summary: dict[str, Any]) -> dict[str, Any]:
     """PSS of every environment and of the fork server, from /proc/<pid>/smaps_rollup."""
-    with urllib.request.urlopen(api_url + "/__local/environments", timeout=30) as answer:
-        summary = json.loads(answer.read())
     pids = [int(env["pid"]) for env in summary["environments"]]
     sizes = [kb for kb in map(_pss_kb, pids) if kb is not None]
     fork_server = _pss_kb(int(summary["fork_server_pid"])) or 0
