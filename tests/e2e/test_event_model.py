@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
 from tests.e2e.event_model import problems
 from tests.e2e.gateway_process import GatewayProcess
+from tests.e2e.test_event_mapping import raw_request
 
 pytestmark = pytest.mark.e2e
 EVENTS = Path(__file__).parents[1] / "events"
@@ -38,20 +37,9 @@ REQUESTS: list[tuple[str, str, list[tuple[str, str]], bytes]] = [
 def echoed_event(
     gateway: GatewayProcess, method: str, target: str, headers: list[tuple[str, str]], body: bytes
 ) -> dict[str, Any]:
-    """http.client, because urllib cannot send a header twice."""
-    address = urlsplit(gateway.url)
-    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
-    own_host = any(name.lower() == "host" for name, _ in headers)
-    connection.putrequest(method, target, skip_host=own_host, skip_accept_encoding=True)
-    for name, value in headers:
-        connection.putheader(name, value)
-    connection.putheader("Content-Length", str(len(body)))
-    connection.endheaders(body)
-    answer = connection.getresponse()
-    payload = answer.read()
-    connection.close()
-    assert answer.status == 200, payload
-    return json.loads(payload)["event"]  # type: ignore[no-any-return]
+    status, payload, _ = raw_request(gateway, method, target, headers, body)
+    assert status == 200, payload
+    return payload["event"]  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize(("method", "target", "headers", "body"), REQUESTS)
