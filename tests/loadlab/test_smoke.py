@@ -89,6 +89,7 @@ def test_smoke_run_writes_results_and_leaves_nothing_behind(tmp_path: Path) -> N
         assert step["samples"], step  # the sampler saw every step
         assert step["sampler_errors"] == [], step
         assert step["max_api_backends"] >= 1, step
+        assert 0 <= step["max_api_busy"] <= step["max_api_backends"], step
     proxy = [s for s in results["steps"] if s["mode"] == "proxy"]
     assert all(s["max_api_backends"] <= results["limits"]["pool_size"] for s in proxy)
     refs = results["references"]

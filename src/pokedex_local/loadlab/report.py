@@ -74,7 +74,10 @@ def write_chart(path: Path, results: dict[str, Any]) -> None:
         if not rows:
             continue
         x = [s["concurrency"] for s in rows]
-        conn_ax.plot(x, [s["max_api_backends"] for s in rows], "o-", color=color, label=label)
+        conn_ax.plot(x, [s["max_api_backends"] for s in rows], "o-", color=color,
+                     label=f"{label}: open")  # fmt: skip
+        conn_ax.plot(x, [s.get("max_api_busy", 0) for s in rows], "v:", color=color,
+                     label=f"{label}: running a statement")  # fmt: skip
         err_ax.plot(x, [100 * s["failed"] / max(1, s["served"] + s["failed"]) for s in rows],
                     "o-", color=color, label=label)  # fmt: skip
         lat_ax.plot(x, [s["p50_ms"] or float("nan") for s in rows], "o-", color=color,
@@ -87,7 +90,7 @@ def write_chart(path: Path, results: dict[str, Any]) -> None:
         conn_ax.axhline(limits["max_connections"], color="gray", ls=":", label="max_connections")
     if "pool_size" in limits:
         conn_ax.axhline(limits["pool_size"], color="tab:green", ls="--", label="PgBouncer pool")
-    conn_ax.set_title("PostgreSQL backends of the API role (max per step)")
+    conn_ax.set_title("PostgreSQL backends of the API role, open and busy (max per step)")
     err_ax.set_title("failed requests (%)")
     lat_ax.set_title("latency of served requests (ms)")
     lat_ax.set_yscale("log")

@@ -17,9 +17,12 @@ from typing import Any
 
 import psycopg
 
+# All client backends, the API role's (open), and those of them running a statement (busy):
+# open against busy is what a pooling proxy changes.
 BACKENDS = (
-    "SELECT count(*), count(*) FILTER (WHERE usename = %s) FROM pg_stat_activity"
-    " WHERE backend_type = 'client backend'"
+    "SELECT count(*), count(*) FILTER (WHERE usename = %(role)s),"
+    " count(*) FILTER (WHERE usename = %(role)s AND state = 'active')"
+    " FROM pg_stat_activity WHERE backend_type = 'client backend'"
 )
 
 
@@ -30,6 +33,7 @@ class Window:
     samples: int = 0
     max_backends: int = 0
     max_api_backends: int = 0
+    max_api_busy: int = 0
     max_cl_active: int = 0
     max_cl_waiting: int = 0
     max_sv_active: int = 0
@@ -109,6 +113,7 @@ class Sampler:
                 w.samples += 1
                 w.max_backends = max(w.max_backends, sample["backends"])
                 w.max_api_backends = max(w.max_api_backends, sample["api_backends"])
+                w.max_api_busy = max(w.max_api_busy, sample["api_busy"])
                 w.max_cl_active = max(w.max_cl_active, sample["cl_active"])
                 w.max_cl_waiting = max(w.max_cl_waiting, sample["cl_waiting"])
                 w.max_sv_active = max(w.max_sv_active, sample["sv_active"])
@@ -116,8 +121,8 @@ class Sampler:
                 w.series.append(sample)
 
     def _sample(self) -> dict[str, Any]:
-        row = self._pg.execute(BACKENDS, (self._api_user,)).fetchone()
-        backends, api_backends = row if row else (0, 0)
+        row = self._pg.execute(BACKENDS, {"role": self._api_user}).fetchone()
+        backends, api_backends, api_busy = row if row else (0, 0, 0)
         pools = {"cl_active": 0, "cl_waiting": 0, "sv_active": 0}
         if self._bouncer is not None:
             cursor = self._bouncer.execute("SHOW POOLS")
@@ -132,6 +137,7 @@ class Sampler:
         return {
             "backends": int(backends),
             "api_backends": int(api_backends),
+            "api_busy": int(api_busy),
             **pools,
             "environments": int(envs.get("alive", 0) or 0),
         }

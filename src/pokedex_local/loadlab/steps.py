@@ -77,6 +77,7 @@ def record(
         "postgres_too_many_clients": refusals,
         "max_backends": window.max_backends,
         "max_api_backends": window.max_api_backends,
+        "max_api_busy": window.max_api_busy,
         "max_cl_active": window.max_cl_active,
         "max_cl_waiting": window.max_cl_waiting,
         "max_sv_active": window.max_sv_active,
