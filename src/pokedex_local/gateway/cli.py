@@ -171,9 +171,12 @@ async def serve(
     for each in (pool, *extra.values()):
         await each.start()
     gateway = Gateway(gateway_cfg, router, pool, extra)
-    watcher = (
-        asyncio.create_task(reload.watch(watch, reloader(pool, *extra.values()))) if watch else None
-    )
+    watcher = None
+    if watch:
+        # The first look is taken now, before the stack says it is ready.
+        seen = reload.snapshot(watch)
+        on_change = reloader(pool, *extra.values())
+        watcher = asyncio.create_task(reload.watch(watch, on_change, seen))
     try:
         await gateway.start()
         await on_ready(gateway, pool)
@@ -196,6 +199,8 @@ def reloader(*pools: EnvironmentPool) -> Callable[[list[str]], None]:
             file=sys.stderr,
             flush=True,
         )
+        for path in paths:
+            reload.forget_bytecode(path)
         for pool in pools:
             pool.recycle()
 

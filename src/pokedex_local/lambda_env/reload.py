@@ -8,6 +8,8 @@ modification time or size differs, or one that appeared or went away.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib.util
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -40,9 +42,19 @@ def changed(before: Snapshot, after: Snapshot) -> list[str]:
     return sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
 
 
-async def watch(roots: Sequence[Path], on_change: Callable[[list[str]], None]) -> None:
-    """Call ``on_change`` with the changed paths after each change, until cancelled."""
-    before = await asyncio.to_thread(snapshot, roots)
+def forget_bytecode(path: str) -> None:
+    """Remove ``path``'s cached bytecode. CPython trusts a .pyc whose recorded source mtime
+    (whole seconds) and size match: an edit within the same second that keeps the size
+    would otherwise import the old code."""
+    with contextlib.suppress(OSError, ValueError, NotImplementedError):
+        os.unlink(importlib.util.cache_from_source(path))
+
+
+async def watch(
+    roots: Sequence[Path], on_change: Callable[[list[str]], None], before: Snapshot
+) -> None:
+    """Call ``on_change`` with the paths changed since ``before`` (taken by the caller
+    before it says it is ready, so that no edit falls between), until cancelled."""
     while True:
         await asyncio.sleep(POLL_S)
         after = await asyncio.to_thread(snapshot, roots)
