@@ -30,6 +30,7 @@ from pokedex_local.lambda_env.config import FunctionConfig
 from pokedex_local.lambda_env.pool import EnvironmentPool
 from pokedex_local.live.database import DatabaseWatch
 from pokedex_local.tier import LocalTier
+from pokedex_local.tier.private_file import write_private
 
 HANDLER = API_FUNCTION.handler
 # Watched for hot reload: the function package (POKEDEX_RELOAD=0 turns it off).
@@ -210,10 +211,7 @@ def write_stack(path: Path, description: dict[str, Any]) -> None:
     only: it holds the superuser's password."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
-    temporary.unlink(missing_ok=True)
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    with os.fdopen(fd, "w") as file:
-        file.write(json.dumps(description, indent=2) + "\n")
+    write_private(temporary, json.dumps(description, indent=2) + "\n")
     temporary.replace(path)
 
 

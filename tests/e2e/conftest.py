@@ -6,17 +6,13 @@ tests that count environments start their own, with the limits they need.
 
 from __future__ import annotations
 
-import json
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pokedex_local.loadlab.stack import start as start_stack
 from tests.e2e.gateway_process import GatewayProcess, probe_gateway
 
 
@@ -37,17 +33,6 @@ def workdir(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """`make run` itself (python -m pokedex_local.run) on a free port: its stack.json."""
-    state = tmp_path_factory.mktemp("make-run")
-    command = [sys.executable, "-m", "pokedex_local.run", "--port", "0", "--state-dir", str(state)]
-    with (state / "run.log").open("wb") as log:
-        run = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 90
-        while not (state / "stack.json").exists():
-            assert run.poll() is None, (state / "run.log").read_text()
-            assert time.monotonic() < deadline, "make run did not come up"
-            time.sleep(0.2)
-        yield json.loads((state / "stack.json").read_text())
-    finally:
-        run.send_signal(signal.SIGINT)
-        run.wait(30)
+    stack = start_stack("proxy", tmp_path_factory.mktemp("make-run"))
+    yield stack.description
+    stack.stop()

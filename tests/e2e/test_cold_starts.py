@@ -8,13 +8,13 @@ import os
 import signal
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from pokedex_local.tier.processes import alive
-from tests.e2e.gateway_process import GatewayProcess, Response, get, probe_gateway
+from tests.e2e.gateway_process import GatewayProcess, get, probe_gateway
+from tests.e2e.test_environments import concurrently
 
 pytestmark = pytest.mark.e2e
 
@@ -28,11 +28,6 @@ def slow_inits(tmp_path: Path) -> Iterator[GatewayProcess]:
     )  # fmt: skip
     yield gateway
     gateway.stop()
-
-
-def concurrently(url: str, count: int) -> list[Response]:
-    with ThreadPoolExecutor(count) as threads:
-        return list(threads.map(lambda _: get(url), range(count)))
 
 
 def test_slow_inits_are_queued_not_throttled(slow_inits: GatewayProcess) -> None:

@@ -77,7 +77,7 @@ def build_event(
     now = time.time() if now is None else now
     headers, cookies = _headers(request, now)
     # domainName is the host alone, as on AWS where it never carries a port.
-    host = _without_port(headers.get("host", "localhost"))
+    host = host_without_port(headers.get("host", "localhost"))
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route_key,
@@ -149,7 +149,8 @@ def _headers(request: HttpRequest, now: float) -> tuple[dict[str, str], list[str
     return headers, cookies
 
 
-def _without_port(host: str) -> str:
+def host_without_port(host: str) -> str:
+    """A Host header's name, without its port ("[::1]:3000" → "[::1]")."""
     if host.startswith("["):  # [::1]:3000
         return host.partition("]")[0] + "]"
     return host.rsplit(":", 1)[0] if ":" in host else host

@@ -248,8 +248,7 @@ def _loopback(request: web.BaseRequest) -> bool:
         peer = ipaddress.ip_address(request.remote or "")
     except ValueError:
         return False
-    host = request.headers.get("host", "")
-    host = host.partition("]")[0] + "]" if host.startswith("[") else host.rsplit(":", 1)[0]
+    host = events.host_without_port(request.headers.get("host", ""))
     return peer.is_loopback and host in _LOOPBACK_HOSTS
 
 

@@ -13,11 +13,14 @@ from typing import Any
 
 import psycopg
 
+from pokedex_local.tier.pgbouncer import pool_totals
+
 BACKENDS = (
     "SELECT coalesce(usename, '(none)'), coalesce(state, '(none)'), count(*)"
     " FROM pg_stat_activity WHERE backend_type = 'client backend' GROUP BY 1, 2"
 )
 IDLE_AFTER_S = 5.0
+_POOL_KEYS = ("cl_active", "cl_waiting", "sv_active", "sv_idle", "sv_used")
 
 
 class DatabaseWatch:
@@ -46,7 +49,7 @@ class DatabaseWatch:
                     postgres = postgres or _connect(self._postgres)
                     if self._pgbouncer:
                         bouncer = bouncer or _connect(self._pgbouncer, "pgbouncer")
-                    sample = _sample(postgres, bouncer)
+                    sample = _sample(postgres, bouncer, self._postgres["dbname"])
                 except psycopg.Error as exc:  # a restart, a full server: show it, go on
                     sample = {"error": str(exc).strip().splitlines()[0][:200]}
                     for conn in (postgres, bouncer):
@@ -75,19 +78,12 @@ def _connect(endpoint: dict[str, Any], dbname: str | None = None) -> psycopg.Con
 
 
 def _sample(
-    postgres: psycopg.Connection[Any], bouncer: psycopg.Connection[Any] | None
+    postgres: psycopg.Connection[Any], bouncer: psycopg.Connection[Any] | None, database: str
 ) -> dict[str, Any]:
     roles: dict[str, dict[str, int]] = {}
     for role, state, count in postgres.execute(BACKENDS).fetchall():
         roles.setdefault(role, {})[state] = int(count)
-    pool: dict[str, int] | None = None
+    pool = None
     if bouncer is not None:
-        cursor = bouncer.execute("SHOW POOLS")
-        names = [c.name for c in cursor.description or []]
-        pool = {"cl_active": 0, "cl_waiting": 0, "sv_active": 0, "sv_idle": 0, "sv_used": 0}
-        for values in cursor.fetchall():
-            row = dict(zip(names, values, strict=True))
-            if row.get("database") != "pgbouncer":
-                for key in pool:
-                    pool[key] += int(row.get(key) or 0)
+        pool = pool_totals(bouncer, database, _POOL_KEYS)
     return {"backends": roles, "pgbouncer": pool}

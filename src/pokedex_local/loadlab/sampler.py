@@ -17,6 +17,8 @@ from typing import Any
 
 import psycopg
 
+from pokedex_local.tier.pgbouncer import pool_totals
+
 # All client backends, the API role's (open), and those of them running a statement (busy):
 # open against busy is what a pooling proxy changes.
 BACKENDS = (
@@ -123,15 +125,10 @@ class Sampler:
     def _sample(self) -> dict[str, Any]:
         row = self._pg.execute(BACKENDS, {"role": self._api_user}).fetchone()
         backends, api_backends, api_busy = row if row else (0, 0, 0)
-        pools = {"cl_active": 0, "cl_waiting": 0, "sv_active": 0}
+        keys = ("cl_active", "cl_waiting", "sv_active")
+        pools = dict.fromkeys(keys, 0)
         if self._bouncer is not None:
-            cursor = self._bouncer.execute("SHOW POOLS")
-            names = [c.name for c in cursor.description or []]
-            for values in cursor.fetchall():
-                pool = dict(zip(names, values, strict=True))
-                if pool.get("database") == self._pool_database:
-                    for key in pools:
-                        pools[key] += int(pool.get(key) or 0)
+            pools = pool_totals(self._bouncer, self._pool_database, keys)
         envs = self.environment_summary()
         self.environments = envs or self.environments
         return {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 from pokedex.deadlines import BORROW_TIMEOUT_S
 from pokedex_local.tier.certs import Certificate
@@ -121,6 +122,21 @@ def start_bouncer(config: Path, log: Path, port: int, user: ServiceUser) -> Chil
     child = spawn("pgbouncer", [binary, str(config)], log, user=user)
     wait_ready(child, lambda: accepts(port))
     return child
+
+
+def pool_totals(admin: Any, database: str, keys: tuple[str, ...]) -> dict[str, int]:
+    """``keys`` of SHOW POOLS summed over ``database``'s pools (one per user), read on a
+    connection to the admin console (which speaks only the simple query protocol: it must
+    have been opened with prepare_threshold=None)."""
+    cursor = admin.execute("SHOW POOLS")
+    names = [c.name for c in cursor.description or []]
+    totals = dict.fromkeys(keys, 0)
+    for values in cursor.fetchall():
+        pool = dict(zip(names, values, strict=True))
+        if pool.get("database") == database:
+            for key in keys:
+                totals[key] += int(pool.get(key) or 0)
+    return totals
 
 
 def _escape(value: str) -> str:

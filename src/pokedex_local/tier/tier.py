@@ -5,7 +5,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import json
-import os
 import secrets
 import shutil
 import tempfile
@@ -20,6 +19,7 @@ import psycopg
 from pokedex_local.tier import certs, pgbouncer, postgres, secrets_server
 from pokedex_local.tier.endpoint import Endpoint
 from pokedex_local.tier.ports import free_port, wait_until_closed
+from pokedex_local.tier.private_file import write_private
 from pokedex_local.tier.processes import Child, stop_leftover
 from pokedex_local.tier.service_user import ServiceUser, service_user
 from pokedex_local.tier.supervisor import Supervisor
@@ -236,7 +236,7 @@ class LocalTier:
                 shutil.rmtree(previous, ignore_errors=True)
         home = Path(tempfile.mkdtemp(prefix="pokedex-tier-"))  # 0700, a random name
         _private(home, user)
-        _write_private(record, f"{home}\n")
+        write_private(record, f"{home}\n")
         self._fallback = home
         return home
 
@@ -330,7 +330,7 @@ class LocalTier:
 
     def _write_description(self) -> None:
         with contextlib.suppress(OSError):
-            _write_private(self.state_dir / "tier.json", json.dumps(self.describe(), indent=2))
+            write_private(self.state_dir / "tier.json", json.dumps(self.describe(), indent=2))
 
     @staticmethod
     def _leftovers(home: Path) -> list[dict[str, Any]]:
@@ -346,11 +346,3 @@ def _private(directory: Path, user: ServiceUser) -> None:
     """0700, and the service account's when the servers run as it."""
     directory.chmod(0o700)
     user.give_dir(directory)
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Written readable by its owner only (it holds passwords), never through a symlink."""
-    path.unlink(missing_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    with os.fdopen(fd, "w") as file:
-        file.write(text)
