@@ -9,6 +9,12 @@ Each path has a GET route that does the work and an ANY route on the same path, 
 API Gateway forwards other methods to the function, which answers 405 with an Allow
 header instead of the gateway's bare 404. A GET route takes precedence over ANY on the
 same path (HTTP API picks the most specific method).
+
+A route with ``auth`` is behind the API's JWT authorizer: API Gateway (and the local
+gateway) answers 401 before the function runs unless the request carries a valid bearer
+token, and hands the token's claims to the function in
+``requestContext.authorizer.jwt``. The ANY routes stay open, so a wrong method is a 405
+with or without a token.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ class Route:
     method: str
     path: str
     operation: str
+    # Behind the JWT authorizer (the caller's identity is the token's ``sub`` claim).
+    auth: bool = False
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -62,4 +70,11 @@ ROUTES: tuple[Route, ...] = (
     Route("ANY", "/poke_info/{dex_number}", METHOD_NOT_ALLOWED),
     Route("GET", "/types", "list_types"),
     Route("ANY", "/types", METHOD_NOT_ALLOWED),
+    Route("POST", "/teams", "create_team", auth=True),
+    Route("GET", "/teams", "list_teams", auth=True),
+    Route("GET", "/teams/{team_id}", "get_team", auth=True),
+    Route("PUT", "/teams/{team_id}", "replace_team", auth=True),
+    Route("DELETE", "/teams/{team_id}", "delete_team", auth=True),
+    Route("ANY", "/teams", METHOD_NOT_ALLOWED),
+    Route("ANY", "/teams/{team_id}", METHOD_NOT_ALLOWED),
 )
