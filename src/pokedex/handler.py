@@ -23,11 +23,19 @@ logger = configure_logging()
 
 
 class App:
-    """What one execution environment keeps between invocations."""
+    """What one execution environment keeps between invocations.
 
-    def __init__(self, db: Database, secret: SecretCache | None = None) -> None:
+    ``db`` is the writer (the proxy's read/write endpoint): writes, and the reads that must
+    see them (a caller's teams). ``reads`` serves the Pokédex reads, which no request of
+    this API changes: a read-only endpoint when one is configured, else the writer.
+    """
+
+    def __init__(
+        self, db: Database, secret: SecretCache | None = None, reads: Database | None = None
+    ) -> None:
         self.db = db
         self.secret = secret
+        self.reads = reads or db
 
     @classmethod
     def from_env(cls) -> App:
@@ -38,7 +46,7 @@ class App:
 
 def _list_pokemon(app: App, _path: dict[str, str], query: dict[str, str]) -> http.Reply:
     wanted = listing.parse(query)
-    page = pokemon.search_pokemon(app.db, wanted)
+    page = pokemon.search_pokemon(app.reads, wanted)
     if page.next_after is None:
         return http.Reply(page.body)
     link = wanted.next_link("/poke_info", page.next_after)
@@ -50,10 +58,10 @@ Operation = Callable[[App, dict[str, str], dict[str, str]], http.Reply]
 OPERATIONS: dict[str, Operation] = {
     "list_pokemon": _list_pokemon,
     "get_pokemon": lambda app, path, _query: http.Reply(
-        pokemon.get_pokemon(app.db, pokemon.parse_dex_number(path["dex_number"]))
+        pokemon.get_pokemon(app.reads, pokemon.parse_dex_number(path["dex_number"]))
     ),
     "list_types": lambda app, _path, query: http.Reply(
-        pokemon.list_types(app.db) if not query else _no_parameters(query)
+        pokemon.list_types(app.reads) if not query else _no_parameters(query)
     ),
 }
 
@@ -89,7 +97,10 @@ def handle(
         route, params = http.route_of(event)
         route_key = route.route_key
         app = app_factory()
-        app.db.begin(remaining_ms() / 1000 if remaining_ms is not None else None)
+        remaining_s = remaining_ms() / 1000 if remaining_ms is not None else None
+        app.db.begin(remaining_s)
+        if app.reads is not app.db:
+            app.reads.begin(remaining_s)
         query = event.get("queryStringParameters") or {}
         reply = OPERATIONS[route.operation](app, params, query)
         response = http.ok(reply, event.get("headers") or {})
