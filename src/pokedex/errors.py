@@ -1,7 +1,8 @@
 """Every error the function knows how to explain.
 
-One base class; each subclass's docstring is its default message, ``status`` is the
-HTTP status the handler answers with and ``retry_after`` marks the transient ones.
+One base class; each subclass's ``default`` is its default message (an attribute, not
+the docstring, which ``python -OO`` would strip), ``status`` is the HTTP status the
+handler answers with and ``retry_after`` marks the transient ones.
 Anything not derived from ``PokedexError`` is a bug and becomes a bare 500 whose body
 says nothing about the cause (the log has it).
 """
@@ -12,7 +13,9 @@ from pokedex.deadlines import RETRY_AFTER_S
 
 
 class PokedexError(Exception):
-    """Internal error."""
+    """The base of every error the function explains; a bare 500."""
+
+    default = "Internal error."
 
     status = 500
     # Seconds a client should wait before trying again (the Retry-After header), for
@@ -27,7 +30,7 @@ class PokedexError(Exception):
 
     @classmethod
     def default_message(cls) -> str:
-        return (cls.__doc__ or "").strip()
+        return cls.default
 
     @property
     def message(self) -> str:
@@ -39,21 +42,56 @@ class PokedexError(Exception):
 
 
 class BadRequest(PokedexError):
-    """Bad request."""
+    default = "Bad request."
 
     status = 400
     expose = True
 
 
 class NotFound(PokedexError):
-    """Not found."""
+    default = "Not found."
 
     status = 404
     expose = True
 
 
+class Unauthorized(PokedexError):
+    default = "Unauthorized"
+    # API Gateway's own answer when its JWT authorizer refuses a request; the function
+    # says the same if a team route ever reaches it without the authorizer's claims.
+    status = 401
+
+
+class PreconditionFailed(PokedexError):
+    default = "The team has changed since the version given in If-Match."
+
+    status = 412
+    expose = True
+
+
+class PreconditionRequired(PokedexError):
+    default = "This request needs an If-Match header with the team's ETag."
+
+    status = 428
+    expose = True
+
+
+class UnsupportedMediaType(PokedexError):
+    default = "The request body must be JSON (Content-Type: application/json)."
+
+    status = 415
+    expose = True
+
+
+class IdempotencyKeyReused(PokedexError):
+    default = "This Idempotency-Key was used with a different request."
+
+    status = 422
+    expose = True
+
+
 class MethodNotAllowed(PokedexError):
-    """Method not allowed."""
+    default = "Method not allowed."
 
     status = 405
     expose = True
@@ -64,30 +102,30 @@ class MethodNotAllowed(PokedexError):
 
 
 class DatabaseUnavailable(PokedexError):
-    """The database is unavailable; try again shortly."""
+    default = "The database is unavailable; try again shortly."
 
     status = 503
     retry_after = RETRY_AFTER_S
 
 
 class DatabaseBusy(DatabaseUnavailable):
-    """The database is busy; try again shortly."""
+    default = "The database is busy; try again shortly."
 
 
 class SecretsUnavailable(PokedexError):
-    """The database credentials are unavailable; try again shortly."""
+    default = "The database credentials are unavailable; try again shortly."
 
     status = 503
     retry_after = RETRY_AFTER_S
 
 
 class ConfigurationError(PokedexError):
-    """The function is misconfigured."""
+    default = "The function is misconfigured."
 
 
 class SecretError(PokedexError):
-    """The database credentials could not be read."""
+    default = "The database credentials could not be read."
 
 
 class MigrationError(PokedexError):
-    """A migration could not be applied."""
+    default = "A migration could not be applied."

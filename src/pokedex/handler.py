@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pokedex import http, listing, pokemon
+from pokedex import http, listing, pokemon, teams
 from pokedex.db import Database
 from pokedex.errors import BadRequest, PokedexError
 from pokedex.observability import configure_logging
@@ -44,8 +44,8 @@ class App:
         return cls(Database(settings, secret), secret)
 
 
-def _list_pokemon(app: App, _path: dict[str, str], query: dict[str, str]) -> http.Reply:
-    wanted = listing.parse(query)
+def _list_pokemon(app: App, request: http.Request) -> http.Reply:
+    wanted = listing.parse(request.query)
     page = pokemon.search_pokemon(app.reads, wanted)
     if page.next_after is None:
         return http.Reply(page.body)
@@ -53,21 +53,87 @@ def _list_pokemon(app: App, _path: dict[str, str], query: dict[str, str]) -> htt
     return http.Reply(page.body, {"link": f'<{link}>; rel="next"'})
 
 
-# One function per operation of the route table: (app, path parameters, query) → reply.
-Operation = Callable[[App, dict[str, str], dict[str, str]], http.Reply]
+def _get_pokemon(app: App, request: http.Request) -> http.Reply:
+    # Query parameters are ignored here, as they always were (a cache-busting "?_=1").
+    dex_number = pokemon.parse_dex_number(request.path["dex_number"])
+    return http.Reply(pokemon.get_pokemon(app.reads, dex_number))
+
+
+def _list_types(app: App, request: http.Request) -> http.Reply:
+    _no_parameters(request)
+    return http.Reply(pokemon.list_types(app.reads))
+
+
+def _create_team(app: App, request: http.Request) -> http.Reply:
+    _no_parameters(request)
+    owner = request.caller
+    team = teams.parse_team(request.body, request.headers.get("content-type"))
+    key = teams.parse_idempotency_key(request.headers.get("idempotency-key"))
+    saved = teams.create_team(app.db, owner, team, key)
+    headers = {"location": saved.location} if saved.location else {}
+    if saved.replayed:
+        headers["idempotent-replayed"] = "true"
+    return _team_reply(saved, headers)
+
+
+def _list_teams(app: App, request: http.Request) -> http.Reply:
+    _no_parameters(request)
+    return http.Reply(teams.list_teams(app.db, request.caller), cache_control=http.PRIVATE)
+
+
+def _get_team(app: App, request: http.Request) -> http.Reply:
+    _no_parameters(request)
+    team_id = teams.parse_team_id(request.path["team_id"])
+    return _team_reply(teams.get_team(app.db, request.caller, team_id))
+
+
+def _replace_team(app: App, request: http.Request) -> http.Reply:
+    _no_parameters(request)
+    owner = request.caller
+    team_id = teams.parse_team_id(request.path["team_id"])
+    team = teams.parse_team(request.body, request.headers.get("content-type"))
+    expected = teams.parse_if_match(request.headers.get("if-match"), required=True)
+    return _team_reply(teams.replace_team(app.db, owner, team_id, team, expected))
+
+
+def _delete_team(app: App, request: http.Request) -> http.Reply:
+    _no_parameters(request)
+    owner = request.caller
+    team_id = teams.parse_team_id(request.path["team_id"])
+    expected = teams.parse_if_match(request.headers.get("if-match"), required=False)
+    teams.delete_team(app.db, owner, team_id, expected)
+    return http.Reply(None, status=204)
+
+
+def _team_reply(saved: teams.Saved, headers: dict[str, str] | None = None) -> http.Reply:
+    return http.Reply(
+        saved.body,
+        headers or {},
+        status=saved.status,
+        etag=teams.etag(saved.version),
+        cache_control=http.PRIVATE,
+    )
+
+
+def _no_parameters(request: http.Request) -> None:
+    if request.query:
+        raise BadRequest(
+            f"unknown query parameter {sorted(request.query)[0]!r}; this route takes none"
+        )
+
+
+# One function per operation of the route table: (app, request) → reply.
+Operation = Callable[[App, http.Request], http.Reply]
 OPERATIONS: dict[str, Operation] = {
     "list_pokemon": _list_pokemon,
-    "get_pokemon": lambda app, path, _query: http.Reply(
-        pokemon.get_pokemon(app.reads, pokemon.parse_dex_number(path["dex_number"]))
-    ),
-    "list_types": lambda app, _path, query: http.Reply(
-        pokemon.list_types(app.reads) if not query else _no_parameters(query)
-    ),
+    "get_pokemon": _get_pokemon,
+    "list_types": _list_types,
+    "create_team": _create_team,
+    "list_teams": _list_teams,
+    "get_team": _get_team,
+    "replace_team": _replace_team,
+    "delete_team": _delete_team,
 }
-
-
-def _no_parameters(query: dict[str, str]) -> str:
-    raise BadRequest(f"unknown query parameter {sorted(query)[0]!r}; this route takes none")
 
 
 _app: App | None = None
@@ -101,9 +167,9 @@ def handle(
         app.db.begin(remaining_s)
         if app.reads is not app.db:
             app.reads.begin(remaining_s)
-        query = event.get("queryStringParameters") or {}
-        reply = OPERATIONS[route.operation](app, params, query)
-        response = http.ok(reply, event.get("headers") or {})
+        request = http.request_of(event, params)
+        reply = OPERATIONS[route.operation](app, request)
+        response = http.ok(reply, request.headers, request.method)
     except PokedexError as exc:
         level = logging.ERROR if exc.status >= 500 else logging.INFO
         logger.log(level, "request failed: %s", exc.message, exc_info=exc.status >= 500)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pokedex import listing
+from pokedex import listing, teams
 from pokedex.routes import ROUTES, Route
 
 DEFAULT_OUT = Path("docs/openapi.json")
@@ -62,6 +62,33 @@ _POKEMON = {
 }  # fmt: skip
 
 
+_TEAM_NAME = {"type": "string", "minLength": 1, "maxLength": teams.MAX_NAME}
+_MEMBERS = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": teams.MAX_MEMBERS,
+    "items": {"type": "integer", "minimum": 1},
+    "description": "dex numbers of existing Pokémon; repeats allowed",
+}
+_TEAM_INPUT = {
+    "type": "object",
+    "required": ["name", "members"],
+    "additionalProperties": False,
+    "properties": {"name": _TEAM_NAME, "members": _MEMBERS},
+}
+_TEAM = {
+    "type": "object",
+    "required": ["id", "name", "members", "owner", "version"],
+    "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "name": _TEAM_NAME,
+        "members": _MEMBERS,
+        "owner": {"type": "string", "description": "the token's sub claim"},
+        "version": {"type": "integer", "minimum": 1, "description": 'its ETag is "v<version>"'},
+    },
+}
+
+
 def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -77,6 +104,16 @@ _CACHING = {
     "Cache-Control": {"schema": {"type": "string"}, "required": True},
 }
 _NOT_MODIFIED = {"description": "If-None-Match named the current ETag", "headers": _CACHING}
+_TEAM_HEADERS = {
+    "ETag": {"schema": {"type": "string", "pattern": '^"v[0-9]+"$'}, "required": True},
+    "Cache-Control": {"schema": {"type": "string"}, "required": True},
+}
+_UNAUTHORIZED = {
+    "description": "no valid bearer token (API Gateway's JWT authorizer, before the function)",
+    "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+    "content": {"application/json": {"schema": _MESSAGE}},
+}
+_TEAM_BODY = {"required": True, "content": {"application/json": {"schema": _TEAM_INPUT}}}
 _IF_NONE_MATCH = {
     "name": "If-None-Match",
     "in": "header",
@@ -143,6 +180,73 @@ OPERATIONS: dict[str, dict[str, Any]] = {
             "400": _json("a query parameter was given (this route takes none)", _MESSAGE),
         },
     },
+    "create_team": {
+        "summary": "A new team for the caller",
+        "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                        "schema": {"type": "string", "minLength": 1,
+                                   "maxLength": teams.MAX_KEY,
+                                   "pattern": "^[\\x21-\\x7e]+$"},
+                        "description": "a retry with the same key and body gets the first "
+                                       "answer and writes nothing (24 hours)"}],
+        "requestBody": _TEAM_BODY,
+        "responses": {
+            "201": {**_json("the team", _TEAM),
+                    "headers": {**_TEAM_HEADERS,
+                                "Location": {"schema": {"type": "string"}, "required": True},
+                                "Idempotent-Replayed": {"schema": {"type": "string"}}}},
+            "400": _json("the body or a header is invalid (the message names it)", _MESSAGE),
+            "401": _UNAUTHORIZED,
+            "415": _json("the body is not JSON", _MESSAGE),
+            "422": _json("the Idempotency-Key was used with another body", _MESSAGE),
+        },
+    },
+    "list_teams": {
+        "summary": "The caller's teams, oldest first",
+        "parameters": [_IF_NONE_MATCH],
+        "responses": {
+            "200": {**_json("the teams", {"type": "array", "items": _TEAM}),
+                    "headers": _CACHING},
+            "304": _NOT_MODIFIED,
+            "400": _json("a query parameter was given (this route takes none)", _MESSAGE),
+            "401": _UNAUTHORIZED,
+        },
+    },
+    "get_team": {
+        "summary": "One of the caller's teams (another user's is not found)",
+        "parameters": [_IF_NONE_MATCH],
+        "responses": {
+            "200": {**_json("the team", _TEAM), "headers": _TEAM_HEADERS},
+            "304": _NOT_MODIFIED,
+            "400": _json("team_id is not a UUID, or a query parameter was given", _MESSAGE),
+            "401": _UNAUTHORIZED,
+        },
+    },
+    "replace_team": {
+        "summary": "Replace a team's name and members, if it is still the version in If-Match",
+        "parameters": [{"name": "If-Match", "in": "header", "required": True,
+                        "schema": {"type": "string"},
+                        "description": 'the ETag of the version being replaced, or "*"'}],
+        "requestBody": _TEAM_BODY,
+        "responses": {
+            "200": {**_json("the team, one version on", _TEAM), "headers": _TEAM_HEADERS},
+            "400": _json("the body, team_id or a header is invalid", _MESSAGE),
+            "401": _UNAUTHORIZED,
+            "412": _json("the team has changed since that version", _MESSAGE),
+            "415": _json("the body is not JSON", _MESSAGE),
+            "428": _json("If-Match is missing", _MESSAGE),
+        },
+    },
+    "delete_team": {
+        "summary": "Delete a team (if If-Match is given, only at that version)",
+        "parameters": [{"name": "If-Match", "in": "header", "required": False,
+                        "schema": {"type": "string"}}],
+        "responses": {
+            "204": {"description": "deleted"},
+            "400": _json("team_id is not a UUID, or a query parameter was given", _MESSAGE),
+            "401": _UNAUTHORIZED,
+            "412": _json("the team has changed since that version", _MESSAGE),
+        },
+    },
 }  # fmt: skip
 
 
@@ -161,12 +265,17 @@ def document(routes: Sequence[Route] = ROUTES) -> dict[str, Any]:
             raise KeyError(f"route {route.route_key}: operation {route.operation!r} is not "
                            "described in pokedex_local/openapi.py")  # fmt: skip
         described = OPERATIONS[route.operation]
-        entry[route.method.lower()] = {
+        operation = {
             "operationId": route.operation,
             "summary": described["summary"],
             "parameters": described.get("parameters", []),
             "responses": {**_COMMON, **described["responses"]},
         }
+        if "requestBody" in described:
+            operation["requestBody"] = described["requestBody"]
+        if route.auth:
+            operation["security"] = [{"jwt": []}]
+        entry[route.method.lower()] = operation
     return {
         "openapi": "3.1.0",
         "info": {
@@ -176,6 +285,17 @@ def document(routes: Sequence[Route] = ROUTES) -> dict[str, Any]:
             "from pokedex/routes.py by pokedex_local/openapi.py.",
         },
         "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "jwt": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "API Gateway's JWT authorizer: a Cognito (or configured "
+                    "OIDC) token; locally `make token USER=<name>`",
+                }
+            }
+        },
     }
 
 
@@ -185,6 +305,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     # looser pattern promised more than the handler accepts).
     "dex_number": {"type": "string", "pattern": "^0{0,17}[1-9][0-9]{0,17}$", "maxLength": 18,
                    "description": "a positive integer of at most 18 digits"},
+    "team_id": {"type": "string", "format": "uuid", "description": "a team's id"},
 }  # fmt: skip
 
 

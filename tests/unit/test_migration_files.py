@@ -40,10 +40,22 @@ def test_no_migration_or_query_uses_a_statement_that_pins_rds_proxy() -> None:
 
 
 def test_route_table_has_a_get_and_an_any_route_per_path() -> None:
-    paths = {r.path for r in ROUTES}
-    assert paths == {"/poke_info", "/poke_info/{dex_number}", "/types"}
-    for path in paths:
-        assert {r.method for r in ROUTES if r.path == path} == {"GET", "ANY"}
+    methods = {r.path: {m.method for m in ROUTES if m.path == r.path} for r in ROUTES}
+    assert methods == {
+        "/poke_info": {"GET", "ANY"},
+        "/poke_info/{dex_number}": {"GET", "ANY"},
+        "/types": {"GET", "ANY"},
+        "/teams": {"GET", "POST", "ANY"},
+        "/teams/{team_id}": {"GET", "PUT", "DELETE", "ANY"},
+    }
+    # Only the team routes are behind the authorizer, and never their 405 catch-alls.
+    assert {r.route_key for r in ROUTES if r.auth} == {
+        "POST /teams",
+        "GET /teams",
+        "GET /teams/{team_id}",
+        "PUT /teams/{team_id}",
+        "DELETE /teams/{team_id}",
+    }
     assert ROUTES[1].match("/poke_info/25") == {"dex_number": "25"}
     assert ROUTES[1].match("/poke_info/25/x") is None
 

@@ -24,5 +24,15 @@ def test_every_get_route_is_an_operation() -> None:
 
 
 def test_a_route_nobody_described_fails_the_build() -> None:
-    with pytest.raises(KeyError, match="GET /teams: operation 'list_teams'"):
-        openapi.document([*ROUTES, Route("GET", "/teams", "list_teams")])
+    with pytest.raises(KeyError, match="GET /rivals: operation 'list_rivals'"):
+        openapi.document([*ROUTES, Route("GET", "/rivals", "list_rivals")])
+
+
+def test_the_team_routes_need_a_bearer_token_and_the_others_do_not() -> None:
+    paths = openapi.document()["paths"]
+    for route in ROUTES:
+        if route.operation == "method_not_allowed":
+            continue
+        operation = paths[route.path][route.method.lower()]
+        assert (operation.get("security") == [{"jwt": []}]) is route.auth, route
+        assert ("401" in operation["responses"]) is route.auth, route
