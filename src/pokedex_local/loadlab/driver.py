@@ -2,14 +2,17 @@
 
 Each request is drawn from a weighted mix of routes. A response counts as served when its
 status is the one the route should answer (an absent Pokémon's 404 is a correct answer);
-anything else is an error, filed by kind.
+anything else is an error, filed by kind. Writes (POST /teams, with a bearer token and an
+Idempotency-Key each) are counted apart from the reads as well as in the totals.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,8 +24,21 @@ import aiohttp
 class RouteKind:
     name: str
     expected_status: int
+    method: str = "GET"
+
+    @property
+    def writes(self) -> bool:
+        return self.method != "GET"
+
+    def body(self, rng: random.Random) -> str | None:
+        if not self.writes:
+            return None
+        members = [rng.randint(1, 1025) for _ in range(rng.randint(1, 6))]
+        return json.dumps({"name": f"load {rng.randrange(10**6)}", "members": members})
 
     def path(self, rng: random.Random) -> str:
+        if self.name == "write":
+            return "/teams"
         if self.name == "list":
             return "/poke_info"
         if self.name == "get":
@@ -37,6 +53,8 @@ KINDS = {
     "get": RouteKind("get", 200),
     "absent": RouteKind("absent", 404),
     "invalid": RouteKind("invalid", 400),
+    # A new team for the lab's user: one transaction through the proxy per request.
+    "write": RouteKind("write", 201, "POST"),
 }
 
 
@@ -68,6 +86,9 @@ class LoadResult:
     # Requests sent during the warm-up, kept apart from the measured figures.
     warmup_served: int = 0
     warmup_errors: Counter[str] = field(default_factory=Counter)
+    # The measured window's writes, also counted in the totals above.
+    writes_served: int = 0
+    writes_failed: int = 0
 
     @property
     def served(self) -> int:
@@ -95,9 +116,13 @@ async def run_load(
     request_timeout_s: float = 35.0,
     on_tick: Callable[[LoadResult, float], None] | None = None,
     warmup_s: float = 0.0,
+    authorization: str | None = None,
 ) -> LoadResult:
     """Drive ``concurrency`` clients for ``warmup_s + duration_s``; in-flight requests are
-    awaited. Only requests sent after the warm-up make the measured figures."""
+    awaited. Only requests sent after the warm-up make the measured figures.
+    ``authorization`` (``Bearer <token>``) is sent with the writes, which need it."""
+    if any(KINDS[name].writes for name, weight in mix.items() if weight > 0) and not authorization:
+        raise ValueError("a mix with writes needs a bearer token (authorization)")
     result = LoadResult(concurrency)
     kinds = [KINDS[name] for name in mix]
     weights = list(mix.values())
@@ -113,24 +138,34 @@ async def run_load(
             warming = now < measured_from
             errors = result.warmup_errors if warming else result.errors
             kind = rng.choices(kinds, weights)[0]
+            headers = _write_headers(authorization) if kind.writes else None
             sent = time.perf_counter()
+            failed = True
             try:
-                async with session.get(base_url + kind.path(rng)) as response:
+                async with session.request(
+                    kind.method, base_url + kind.path(rng), data=kind.body(rng), headers=headers
+                ) as response:
                     body = await response.read()
                     status = response.status
             except TimeoutError:
                 errors["client timeout"] += 1
-                continue
             except aiohttp.ClientError as exc:
                 errors[f"connection: {type(exc).__name__}"] += 1
                 await asyncio.sleep(0.05)  # don't spin on a refused connection
-                continue
-            if status != kind.expected_status:
-                errors[_error_kind(status, body)] += 1
-            elif warming:
-                result.warmup_served += 1
             else:
-                result.latencies_ms.append((time.perf_counter() - sent) * 1000)
+                if status != kind.expected_status:
+                    errors[_error_kind(status, body)] += 1
+                elif warming:
+                    result.warmup_served += 1
+                    failed = False
+                else:
+                    result.latencies_ms.append((time.perf_counter() - sent) * 1000)
+                    failed = False
+            if kind.writes and not warming:
+                if failed:
+                    result.writes_failed += 1
+                else:
+                    result.writes_served += 1
 
     async def ticker() -> None:
         while on_tick is not None:
@@ -147,6 +182,14 @@ async def run_load(
     # its start to the last answer (the drain of in-flight requests included).
     result.wall_s = time.monotonic() - measured_from
     return result
+
+
+def _write_headers(authorization: str | None) -> dict[str, str]:
+    return {
+        "authorization": authorization or "",
+        "content-type": "application/json",
+        "idempotency-key": str(uuid.uuid4()),
+    }
 
 
 def percentile(values: list[float], q: float) -> float | None:

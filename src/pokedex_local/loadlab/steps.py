@@ -71,6 +71,8 @@ def record(
         "p95_ms": percentile(result.latencies_ms, 95),
         "p99_ms": percentile(result.latencies_ms, 99),
         "errors": dict(errors),
+        "writes_served": result.writes_served,
+        "writes_failed": result.writes_failed,
         "warmup_served": result.warmup_served,
         "warmup_failed": sum(result.warmup_errors.values()),
         "warmup_errors": dict(result.warmup_errors),
@@ -99,6 +101,7 @@ def run_steps(
     console: Console,
     sample_interval_s: float = 1.0,
     warmup_s: float = 0.0,
+    authorization: str | None = None,
 ) -> list[dict[str, Any]]:
     records = []
     pg_log = stack.postgres_log()
@@ -128,7 +131,15 @@ def run_steps(
             offset = log_size(pg_log)
             sampler.take()
             result = run_loop(
-                run_load(stack.api_url, concurrency, seconds, mix, on_tick=tick, warmup_s=warmup_s)
+                run_load(
+                    stack.api_url,
+                    concurrency,
+                    seconds,
+                    mix,
+                    on_tick=tick,
+                    warmup_s=warmup_s,
+                    authorization=authorization,
+                )
             )
             window = sampler.take()
             after = sampler.environment_summary()
