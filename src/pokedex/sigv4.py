@@ -25,6 +25,22 @@ def _hmac(key: bytes, message: str) -> bytes:
     return hmac.new(key, message.encode(), hashlib.sha256).digest()
 
 
+def sign(secret_key: str, amz_date: str, scope: str, canonical_request: str) -> str:
+    """The signature of a canonical request for ``scope`` (day/region/service/aws4_request)."""
+    to_sign = "\n".join(
+        [
+            "AWS4-HMAC-SHA256",
+            amz_date,
+            scope,
+            hashlib.sha256(canonical_request.encode()).hexdigest(),
+        ]
+    )
+    key = ("AWS4" + secret_key).encode()
+    for part in scope.split("/"):
+        key = _hmac(key, part)
+    return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+
+
 def sign_post(
     *,
     host: str,
@@ -60,13 +76,7 @@ def sign_post(
         ]
     )
     scope = f"{day}/{region}/{service}/aws4_request"
-    to_sign = "\n".join(
-        ["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()]
-    )
-    key = _hmac(("AWS4" + credentials.secret_key).encode(), day)
-    for part in (region, service, "aws4_request"):
-        key = _hmac(key, part)
-    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    signature = sign(credentials.secret_key, amz_date, scope, canonical)
     headers["authorization"] = (
         f"AWS4-HMAC-SHA256 Credential={credentials.access_key}/{scope}, "
         f"SignedHeaders={';'.join(signed)}, Signature={signature}"

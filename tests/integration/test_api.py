@@ -10,12 +10,11 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import boto3
 import psycopg
 import pytest
 
 from pokedex.handler import App, handle
-from pokedex_local.tier import LocalTier
+from pokedex_local.tier import LocalTier, secrets_server
 
 pytestmark = pytest.mark.integration
 EVENTS = Path(__file__).parents[1] / "events"
@@ -122,13 +121,7 @@ def test_one_environment_survives_its_connection_breaking(
 
 
 def _secrets_client(tier: LocalTier) -> Any:
-    return boto3.client(
-        "secretsmanager",
-        endpoint_url=tier.secrets_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    return secrets_server.client_for(tier.secrets_endpoint, tier.aws_credentials)
 
 
 def _rotate(tier: LocalTier, owner_conn: psycopg.Connection[Any], password: str) -> None:

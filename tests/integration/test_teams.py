@@ -195,9 +195,9 @@ def test_an_idempotency_key_makes_a_retry_return_the_first_answer(
     assert "different request" in other[2]["message"]
     assert call(app, "POST", "/teams", user=f"{user}-b", body=body, headers=key)[0] == 201
     assert len(rows_of(owner_conn, user)) == 1
-    assert call(app, "POST", "/teams", user=user, body=body, headers={"idempotency-key": ""})[
-        0
-    ] == 400
+    assert (
+        call(app, "POST", "/teams", user=user, body=body, headers={"idempotency-key": ""})[0] == 400
+    )
 
 
 def test_concurrent_posts_with_one_key_write_one_team(

@@ -13,15 +13,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
+import botocore.exceptions
 import psycopg
 import pytest
 from psycopg import sql
 
 from pokedex import deadlines
-from pokedex_local.tier import Endpoint, LocalTier
+from pokedex_local.tier import Endpoint, LocalTier, secrets_server
 from pokedex_local.tier.__main__ import READY
 from pokedex_local.tier.processes import alive
+from pokedex_local.tier.service_user import service_user
 
 pytestmark = pytest.mark.integration
 
@@ -132,13 +133,7 @@ def test_a_password_changed_in_the_database_is_picked_up(
 
 
 def test_the_secrets_have_the_rds_shape(tier: LocalTier) -> None:
-    client = boto3.client(
-        "secretsmanager",
-        endpoint_url=tier.secrets_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    client = secrets_server.client_for(tier.secrets_endpoint, tier.aws_credentials)
 
     def secret(name: str) -> Any:
         return json.loads(client.get_secret_value(SecretId=name)["SecretString"])
@@ -271,3 +266,17 @@ def test_the_state_is_private_and_a_fallback_home_is_not_left_behind(tmp_path: P
             assert home.stat().st_mode & 0o077 == 0
     # and nothing of it is left in /tmp after stop
     assert not home.exists() or home == state
+
+
+def test_the_secrets_endpoint_runs_unprivileged_and_answers_only_the_stack(tier: LocalTier) -> None:
+    status = Path(f"/proc/{tier.pids['secrets']}/status").read_text()
+    uid = int(next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1])
+    assert uid == service_user().uid
+    if os.geteuid() == 0:
+        assert uid != 0
+    # Another account on the machine reaches the port but holds no valid credentials.
+    stranger = secrets_server.client_for(
+        tier.secrets_endpoint, {"AWS_ACCESS_KEY_ID": "AKIAOTHER", "AWS_SECRET_ACCESS_KEY": "x"}
+    )
+    with pytest.raises(botocore.exceptions.ClientError, match="UnrecognizedClientException"):
+        stranger.get_secret_value(SecretId=tier.app_secret_name)

@@ -159,6 +159,7 @@ def rotate_app_password(target: Target) -> Window:
         description["secrets_endpoint"],
         description["app_secret_name"],
         Endpoint(app["host"], app["port"], app["dbname"], description["app_user"], password),
+        description["function"]["env"],
     )
     put = time.monotonic()
     env = {

@@ -58,7 +58,7 @@ class Outcome:
 
 def secret_calls(target: Target) -> int:
     """Secrets Manager calls since the stack started, every caller's: the environments'
-    GetSecretValue, the tier's and the rotation's own calls (moto logs each POST)."""
+    GetSecretValue, the tier's and the rotation's own calls (the endpoint logs each POST)."""
     log = Path(str(target.stack.description["logs_dir"])) / "secrets.log"
     with contextlib.suppress(OSError):
         return log.read_text(errors="replace").count('"POST / HTTP')

@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
 from rich.console import Console
 
 from pokedex.function_spec import API_FUNCTION
@@ -26,6 +25,7 @@ from pokedex_local.loadlab import wrk
 from pokedex_local.loadlab.driver import LoadResult, percentile, run_load
 from pokedex_local.loadlab.pgbench import run_pgbench
 from pokedex_local.loadlab.stack import Stack, StackError
+from pokedex_local.tier import secrets_server
 
 GET_ONLY = {"get": 1.0}
 TARGET_RATIO = 0.30
@@ -54,13 +54,7 @@ def get_only(base_url: str, clients: int, seconds: float) -> dict[str, Any]:
 
 def _app_password(stack: Stack) -> str:
     d = stack.description
-    client = boto3.client(
-        "secretsmanager",
-        endpoint_url=d["secrets_endpoint"],
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    client = secrets_server.client_for(d["secrets_endpoint"], d["function"]["env"])
     secret = json.loads(client.get_secret_value(SecretId=d["app_secret_name"])["SecretString"])
     return str(secret["password"])
 

@@ -1,55 +1,87 @@
-"""The Secrets Manager endpoint: moto's server, holding the RDS-shaped secrets."""
+"""The Secrets Manager endpoint: pokedex_local/secrets_emulator.py, holding the RDS-shaped
+secrets, answering only requests signed with this tier's own credentials."""
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pokedex
+import pokedex_local
+from pokedex_local import secrets_emulator
 from pokedex_local.tier.endpoint import Endpoint
 from pokedex_local.tier.processes import Child, spawn, wait_ready
 from pokedex_local.tier.service_user import ServiceUser
 
-REGION = "us-east-1"
-# Moto accepts any credentials; these fake ones keep boto3 from looking for real ones.
-FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+REGION = secrets_emulator.REGION
+# The interpreter the service account runs the endpoint with when it cannot reach this
+# one (a Python installed under root's home): the endpoint needs the standard library only.
+SYSTEM_PYTHON = Path("/usr/bin/python3")
 
 
-def launch(port: int, log: Path, user: ServiceUser) -> Child:
-    """Start moto without waiting: its imports take a second or two, spent while initdb runs."""
-    # Moto is ordinary Python and is happy as root: it runs as the launcher's own user.
-    me = ServiceUser("launcher", os.geteuid(), os.getegid())
-    env = {**os.environ, **FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": REGION}
-    return spawn(
-        "secrets",
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        log,
-        user=me,
-        env=env,
-    )
+def new_credentials() -> dict[str, str]:
+    """Credentials for one tier: the endpoint accepts these and no others. They are written
+    only to files the stack's user alone can read (tier.json, stack.json)."""
+    return {
+        "AWS_ACCESS_KEY_ID": "AKIALOCAL" + secrets.token_hex(6).upper(),
+        "AWS_SECRET_ACCESS_KEY": secrets.token_urlsafe(30),
+    }
+
+
+def launch(port: int, log: Path, user: ServiceUser, credentials: dict[str, str]) -> Child:
+    """Start the endpoint as the service account (not root), without waiting for it."""
+    source = Path(pokedex.__file__).parents[1]
+    python = _interpreter(user)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        # Its two packages' directory; src/ for a checkout, site-packages for an install.
+        "PYTHONPATH": os.pathsep.join(
+            sorted({str(source), str(Path(pokedex_local.__file__).parents[1])})
+        ),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        secrets_emulator.KEY_ENV: credentials["AWS_ACCESS_KEY_ID"],
+        secrets_emulator.SECRET_ENV: credentials["AWS_SECRET_ACCESS_KEY"],
+    }
+    argv = [python, "-m", "pokedex_local.secrets_emulator", "--port", str(port)]
+    return spawn("secrets", argv, log, user=user, env=env)
+
+
+def _interpreter(user: ServiceUser) -> str:
+    # The venv's python is a symlink: what must be reachable is the file it points to.
+    if not user.switches or user.can_enter(Path(sys.executable).resolve().parent):
+        return sys.executable
+    if SYSTEM_PYTHON.exists():
+        return str(SYSTEM_PYTHON)
+    return sys.executable  # the spawn fails and says so
 
 
 def wait(child: Child, url: str) -> None:
     wait_ready(child, lambda: _answers(url))
 
 
-def put_secrets(url: str, secrets: dict[str, Endpoint]) -> None:
+def put_secrets(url: str, secrets: dict[str, Endpoint], credentials: dict[str, str]) -> None:
     """Store each endpoint's credentials in the JSON shape RDS generates for its secrets."""
-    client = _client(url)
+    client = client_for(url, credentials)
     for name, endpoint in secrets.items():
         client.create_secret(Name=name, SecretString=json.dumps(rds_secret(endpoint)))
 
 
-def put_secret_value(url: str, name: str, endpoint: Endpoint) -> None:
+def put_secret_value(url: str, name: str, endpoint: Endpoint, credentials: dict[str, str]) -> None:
     """A new version of an existing secret, as `aws secretsmanager put-secret-value` does."""
-    _client(url).put_secret_value(SecretId=name, SecretString=json.dumps(rds_secret(endpoint)))
+    client_for(url, credentials).put_secret_value(
+        SecretId=name, SecretString=json.dumps(rds_secret(endpoint))
+    )
 
 
-def _client(url: str) -> Any:
+def client_for(url: str, credentials: dict[str, str]) -> Any:
+    """A boto3 Secrets Manager client for the endpoint at ``url``, signing with
+    ``credentials`` (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, as in the function's env)."""
     # Imported here, not at the top: boto3 is the launcher's dependency only.
     import boto3
 
@@ -57,8 +89,8 @@ def _client(url: str) -> Any:
         "secretsmanager",
         endpoint_url=url,
         region_name=REGION,
-        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
     )
 
 
@@ -75,7 +107,7 @@ def rds_secret(endpoint: Endpoint) -> dict[str, str | int]:
 
 def _answers(url: str) -> bool:
     try:
-        with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):
+        with urllib.request.urlopen(f"{url}{secrets_emulator.HEALTH_PATH}", timeout=1):
             return True
     except (urllib.error.URLError, OSError):
         return False

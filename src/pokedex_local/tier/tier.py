@@ -161,7 +161,8 @@ class LocalTier:
             "AWS_ENDPOINT_URL_SECRETS_MANAGER": self.secrets_endpoint,
             "AWS_REGION": secrets_server.REGION,
             "AWS_DEFAULT_REGION": secrets_server.REGION,
-            **secrets_server.FAKE_CREDENTIALS,
+            # The only credentials the local Secrets Manager endpoint accepts.
+            **self.aws_credentials,
         }
 
     def describe(self) -> dict[str, Any]:
@@ -186,6 +187,7 @@ class LocalTier:
         # Fresh passwords on every start: the state is replaced, never reused.
         self._owner_password = secrets.token_urlsafe(24)
         self.app_password = secrets.token_urlsafe(24)
+        self.aws_credentials = secrets_server.new_credentials()
 
     def _assign_ports(self) -> None:
         pg_port, bouncer_port, secrets_port = self._wanted_ports
@@ -242,10 +244,12 @@ class LocalTier:
 
     def _start_children(self, user: ServiceUser) -> None:
         logs = self._home / "logs"
-        secrets_child = secrets_server.launch(self._secrets_port, logs / "secrets.log", user)
+        secrets_child = secrets_server.launch(
+            self._secrets_port, logs / "secrets.log", user, self.aws_credentials
+        )
         self._adopt(secrets_child)
-        # Moto's and boto3's imports take about two seconds: store the secrets on a worker
-        # thread while initdb runs, and join it at the end.
+        # boto3's import takes about a second: store the secrets on a worker thread while
+        # initdb runs, and join it at the end.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tier-secrets") as pool:
             stored = pool.submit(self._store_secrets, secrets_child)
             try:
@@ -270,7 +274,7 @@ class LocalTier:
         secrets_server.wait(child, self.secrets_endpoint)
         app = Endpoint(HOST, self.postgres.port, self.dbname, self.app_user, self.app_password)
         stored = {self.owner_secret_name: self.postgres, self.app_secret_name: app}
-        secrets_server.put_secrets(self.secrets_endpoint, stored)
+        secrets_server.put_secrets(self.secrets_endpoint, stored, self.aws_credentials)
 
     def _start_bouncer(self, user: ServiceUser) -> None:
         config = pgbouncer.write_config(
@@ -299,9 +303,11 @@ class LocalTier:
         admin = Endpoint(HOST, self.postgres.port, "postgres", postgres.OWNER, self._owner_password)
 
         def start_secrets() -> Child:
-            child = secrets_server.launch(self._secrets_port, logs / "secrets.log", user)
+            child = secrets_server.launch(
+                self._secrets_port, logs / "secrets.log", user, self.aws_credentials
+            )
             try:
-                self._store_secrets(child)  # moto keeps them in memory: store them again
+                self._store_secrets(child)  # kept in memory only: store them again
             except BaseException:
                 child.stop()
                 raise
