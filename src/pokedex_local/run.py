@@ -23,7 +23,7 @@ from typing import Any
 import pokedex
 from pokedex.function_spec import API_FUNCTION
 from pokedex.routes import ROUTES
-from pokedex_local import openapi, statement_log
+from pokedex_local import openapi, privileges, statement_log
 from pokedex_local.gateway import cli
 from pokedex_local.gateway.server import ADMIN_PATH, LIVE_PATH, OPENAPI_PATH, Gateway
 from pokedex_local.lambda_env.config import FunctionConfig
@@ -79,7 +79,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
     args = parser().parse_args(argv)
+    # As root: continue as the service account (never returns), or say why not.
+    state_dir = args.state_dir.resolve()
+    privileges.run_as_service_account(
+        "pokedex_local.run", [*argv, f"--state-dir={state_dir}"], state_dir
+    )
     # SIGTERM stops as Ctrl-C does, also while the tier is starting (before the event
     # loop takes both signals over), so the tier's with-block always gets to clean up.
     signal.signal(signal.SIGTERM, _interrupt)
@@ -87,7 +93,6 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    state_dir = args.state_dir.resolve()
     stack_file = state_dir / "stack.json"
     print(f"starting the database tier in {state_dir} ...", file=sys.stderr, flush=True)
     try:
@@ -107,7 +112,8 @@ def main(argv: list[str] | None = None) -> None:
                     tier.describe()["postgres"],
                     tier.describe()["pgbouncer"] if args.via == "proxy" else None,
                 )
-                write_stack(stack_file, describe(args.via, gateway, pool, tier))
+                description = describe(args.via, gateway, pool, tier)
+                write_stack(stack_file, {**description, "state_dir": str(state_dir)})
                 announce(gateway.url, args.via, stack_file)
 
             watch = [] if os.environ.get("POKEDEX_RELOAD") == "0" else [*args.watch, SOURCE]

@@ -6,6 +6,8 @@ tests that count environments start their own, with the limits they need.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,8 +33,15 @@ def workdir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """`make run` itself (python -m pokedex_local.run) on a free port: its stack.json."""
-    stack = start_stack("proxy", tmp_path_factory.mktemp("make-run"))
+def local_stack() -> Iterator[dict[str, Any]]:
+    """`make run` itself (python -m pokedex_local.run) on a free port: its stack.json.
+
+    Its state directory is one the service account can reach (pytest's own are root's
+    alone), so that as root the stack runs as it does for a user: without root.
+    """
+    state_dir = Path(tempfile.mkdtemp(prefix="pokedex-e2e-"))
+    state_dir.chmod(0o711)
+    stack = start_stack("proxy", state_dir)
     yield stack.description
     stack.stop()
+    shutil.rmtree(state_dir, ignore_errors=True)

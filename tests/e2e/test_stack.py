@@ -4,6 +4,7 @@ PostgreSQL through PgBouncer (proxy) or straight (direct); and `make run` itself
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import pytest
 
 from pokedex_local import statement_log
 from pokedex_local.tier.processes import alive
+from pokedex_local.tier.service_user import service_user
 from tests.e2e.gateway_process import GatewayProcess, get
 
 pytestmark = pytest.mark.e2e
@@ -156,3 +158,22 @@ def test_make_run_serves_then_stops_everything(tmp_path: Path) -> None:
     assert not stack_file.exists()
     time.sleep(0.5)
     assert [pid for pid in pids if alive(pid)] == []
+
+
+def _uid(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1])
+
+
+def test_a_stack_started_as_root_runs_nothing_as_root(local_stack: dict[str, Any]) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("started by an ordinary user: there is no root to give up")
+    assert get(local_stack["api_url"] + "/poke_info/25").status == 200  # one environment at least
+    environments = json.loads(get(local_stack["admin_url"]).body)["environments"]
+    pids = {**local_stack["pids"], **{f"env {e['id']}": e["pid"] for e in environments}}
+    assert environments, "the stack has served requests: it has environments"
+    account = service_user()
+    assert {name: _uid(pid) for name, pid in pids.items()} == dict.fromkeys(pids, account.uid)
+    # Its description (the superuser's password) is the account's alone.
+    info = (Path(local_stack["state_dir"]) / "stack.json").stat()
+    assert (info.st_uid, info.st_mode & 0o777) == (account.uid, 0o600)

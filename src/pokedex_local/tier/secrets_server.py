@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -14,15 +13,12 @@ from typing import Any
 
 import pokedex
 import pokedex_local
-from pokedex_local import secrets_emulator
+from pokedex_local import privileges, secrets_emulator
 from pokedex_local.tier.endpoint import Endpoint
 from pokedex_local.tier.processes import Child, spawn, wait_ready
 from pokedex_local.tier.service_user import ServiceUser
 
 REGION = secrets_emulator.REGION
-# The interpreter the service account runs the endpoint with when it cannot reach this
-# one (a Python installed under root's home): the endpoint needs the standard library only.
-SYSTEM_PYTHON = Path("/usr/bin/python3")
 
 
 def new_credentials() -> dict[str, str]:
@@ -37,7 +33,7 @@ def new_credentials() -> dict[str, str]:
 def launch(port: int, log: Path, user: ServiceUser, credentials: dict[str, str]) -> Child:
     """Start the endpoint as the service account (not root), without waiting for it."""
     source = Path(pokedex.__file__).parents[1]
-    python = _interpreter(user)
+    _, python = privileges.interpreter(user)  # the account's reach, not root's
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         # Its two packages' directory; src/ for a checkout, site-packages for an install.
@@ -50,15 +46,6 @@ def launch(port: int, log: Path, user: ServiceUser, credentials: dict[str, str])
     }
     argv = [python, "-m", "pokedex_local.secrets_emulator", "--port", str(port)]
     return spawn("secrets", argv, log, user=user, env=env)
-
-
-def _interpreter(user: ServiceUser) -> str:
-    # The venv's python is a symlink: what must be reachable is the file it points to.
-    if not user.switches or user.can_enter(Path(sys.executable).resolve().parent):
-        return sys.executable
-    if SYSTEM_PYTHON.exists():
-        return str(SYSTEM_PYTHON)
-    return sys.executable  # the spawn fails and says so
 
 
 def wait(child: Child, url: str) -> None:
