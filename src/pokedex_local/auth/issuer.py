@@ -50,7 +50,13 @@ class LocalIssuer:
                 serialization.NoEncryption(),
             )
             write_private(path, pem.decode())
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        try:
+            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(
+                f"{path} is not an unencrypted PEM private key ({exc}); remove it and a new "
+                "one is made (tokens signed by the old one are then refused)"
+            ) from None
         if not isinstance(key, rsa.RSAPrivateKey):
             raise ValueError(f"{path} holds a {type(key).__name__}, not an RSA private key")
         return cls(key)

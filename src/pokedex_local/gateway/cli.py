@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from pokedex.function_spec import API_FUNCTION
 from pokedex.routes import Route
-from pokedex_local.auth.issuer import DEFAULT_AUDIENCE
+from pokedex_local.auth.issuer import DEFAULT_AUDIENCE, LocalIssuer
 from pokedex_local.gateway.jwt_setup import JwtSettings, parse_route_scopes
 from pokedex_local.gateway.routing import Router
 from pokedex_local.gateway.server import ADMIN_PATH, Gateway, GatewayConfig
@@ -159,6 +159,12 @@ def gateway_config(args: argparse.Namespace) -> GatewayConfig:
         route_scopes=tuple(args.jwt_scopes),
         key_file=args.jwt_key_file,
     )
+    if jwt.key_file and not jwt.issuer:
+        # Read (or made) now, so a bad key file stops the start with its name, not later.
+        try:
+            LocalIssuer.load(Path(jwt.key_file))
+        except (OSError, ValueError) as exc:
+            raise SystemExit(f"--jwt-key-file {jwt.key_file}: {exc}") from None
     return GatewayConfig(host=args.host, port=args.port, integration_timeout_s=timeout, jwt=jwt)
 
 
