@@ -210,6 +210,10 @@ def test_the_gateway_publishes_the_issuer_documents(api: Authorized) -> None:
     keys = get(discovery["jwks_uri"]).json()["keys"]
     assert [key["kid"] for key in keys] == [api.signer.kid]
     assert "d" not in keys[0]  # the public half only
+    # Public, unlike the admin API beside them: a Host that is not loopback still gets them
+    foreign_host = {"Host": "pokedex.example"}
+    assert get(discovery["jwks_uri"], headers=foreign_host).status == 200
+    assert get(api.gateway.url + "/__local/environments", headers=foreign_host).status == 404
 
 
 def test_a_token_from_the_token_command_is_accepted(api: Authorized, tmp_path: Path) -> None:

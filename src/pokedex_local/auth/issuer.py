@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pokedex_local.auth import jws
 from pokedex_local.tier.private_file import write_private
 
-# Served by the gateway (its reserved prefix is loopback-only, like the admin API).
+# Served by the gateway under its reserved prefix; public, unlike the admin API beside it.
 ISSUER_PATH = "/__local/issuer"
 DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
 JWKS_SUFFIX = "/jwks.json"

@@ -43,8 +43,8 @@ def set_up(settings: JwtSettings, host: str, port: int) -> JwtSetup:
     if not issuer:
         local = LocalIssuer.load(Path(settings.key_file)) if settings.key_file else None
         local = local or LocalIssuer.ephemeral()
-        # The authorizer fetches the keys from this very gateway, over loopback (the
-        # reserved prefix answers loopback callers only).
+        # The authorizer fetches the keys from this very gateway: over loopback when it
+        # listens on every address, else on the address it listens on.
         reachable = "127.0.0.1" if host in _UNSPECIFIED_HOSTS else host
         if ":" in reachable and not reachable.startswith("["):
             reachable = f"[{reachable}]"

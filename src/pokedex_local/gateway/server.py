@@ -131,7 +131,11 @@ class Gateway:
         if request.headers.get("expect", "").lower() == "100-continue":
             await _continue(request)  # what the Application's router did for us
         # Checked on the path as sent: /%5F%5Flocal/... is an API path that no route has.
-        if request.raw_path.startswith((RESERVED_PREFIX + "/", invoke_api.PREFIX)):
+        if request.raw_path.startswith(local_issuer.ISSUER_PATH + "/"):
+            # Public, as any OpenID provider's are: the discovery document and public keys.
+            # So a gateway bound to a LAN address still reaches its own issuer.
+            answer = self._issuer_document(request)
+        elif request.raw_path.startswith((RESERVED_PREFIX + "/", invoke_api.PREFIX)):
             # The admin API and the Invoke API answer this machine only: the caller's
             # address and the Host it asked for must both be loopback (the Host check stops
             # a web page from reaching them through DNS rebinding).
@@ -149,11 +153,6 @@ class Gateway:
 
     def _admin(self, request: web.BaseRequest) -> responses.HttpResponse:
         path = request.raw_path.partition("?")[0]
-        if request.method == "GET" and self.issuer is not None:
-            if path == ISSUER_DISCOVERY_PATH:
-                return _json(self.issuer.discovery(self.issuer_url))
-            if path == ISSUER_JWKS_PATH:
-                return _json(self.issuer.jwks())
         if request.method != "GET" or path not in (ADMIN_PATH, LIVE_PATH, STATS_PATH, OPENAPI_PATH):
             return responses.gateway_error(404)
         if path == OPENAPI_PATH:
@@ -169,6 +168,16 @@ class Gateway:
         # ?brief leaves out the per-environment list: cheap enough to poll under load.
         brief = "brief" in request.query
         return _json(self._pool.summary(brief=brief), indent=2)
+
+    def _issuer_document(self, request: web.BaseRequest) -> responses.HttpResponse:
+        """The local issuer's discovery document and JWKS (when it is the one trusted)."""
+        path = request.raw_path.partition("?")[0]
+        if request.method == "GET" and self.issuer is not None:
+            if path == ISSUER_DISCOVERY_PATH:
+                return _json(self.issuer.discovery(self.issuer_url))
+            if path == ISSUER_JWKS_PATH:
+                return _json(self.issuer.jwks())
+        return responses.gateway_error(404)
 
     def _stats(self) -> dict[str, Any]:
         """What the live view polls each second."""
