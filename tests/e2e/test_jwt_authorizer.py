@@ -235,9 +235,21 @@ def test_the_token_command_says_what_is_missing(tmp_path: Path) -> None:
     assert minted.returncode != 0
     assert "make run" in minted.stderr
     assert minted.stdout == ""
+    # A stack.json left by a stack that was killed: its gateway is gone
+    stale = {"pids": {"gateway": _exited_pid()}, "auth": {}}
+    (tmp_path / "stack.json").write_text(json.dumps(stale))
+    minted = _token_command("--user", "misty", "--state-dir", str(tmp_path))
+    assert minted.returncode != 0
+    assert "no longer running" in minted.stderr
     bad_ttl = _token_command("--user", "misty", "--ttl", "0", "--state-dir", str(tmp_path))
     assert bad_ttl.returncode != 0
     assert "--ttl" in bad_ttl.stderr
+
+
+def _exited_pid() -> int:
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    return int(done.stdout)
 
 
 def _token_command(*args: str) -> subprocess.CompletedProcess[str]:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pokedex_local.auth.issuer import DEFAULT_AUDIENCE, LocalIssuer
+from pokedex_local.tier.processes import alive
 
 MAX_TTL_S = 24 * 3600  # Cognito's longest access token lifetime
 
@@ -100,6 +101,9 @@ def _from_stack(state_dir: Path) -> tuple[str, Path, str]:
         ) from None
     except (OSError, ValueError) as exc:
         raise TokenError(f"cannot read {stack_file}: {exc}") from None
+    gateway = stack.get("pids", {}).get("gateway")
+    if isinstance(gateway, int) and not alive(gateway):
+        raise TokenError(f"{stack_file} describes a stack that is no longer running: `make run`")
     auth = stack.get("auth")
     if not isinstance(auth, dict):
         raise TokenError(f"{stack_file} has no auth entry: restart the stack with `make run`")
