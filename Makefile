@@ -4,7 +4,7 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 UV := uv run --frozen
 
-.PHONY: setup run test test-fast lint format synth deploy destroy load chaos bench bench-handler bench-memory bench-gateway bench-burst seed openapi
+.PHONY: setup run token test test-fast lint format synth deploy destroy load chaos bench bench-handler bench-memory bench-gateway bench-burst seed openapi
 
 setup:
 	@scripts/bootstrap.sh
@@ -14,6 +14,12 @@ setup:
 run: setup
 	$(UV) python -m pokedex_local.run $(if $(VIA),--via $(VIA)) $(if $(PORT),--port $(PORT)) \
 		$(foreach pair,$(ENV),--env=$(pair)) $(if $(DEBUG),--debug-port $(or $(DEBUG_PORT),5678))
+
+## token: a bearer token for the running stack's JWT authorizer, its last line
+## (USER=ash, default your login; SCOPE="a b"; TTL=3600). TOKEN=$$(make -s token USER=ash)
+token: setup
+	@$(UV) python -m pokedex_local.auth.token --user "$(USER)" --scope "$(SCOPE)" \
+		$(if $(TTL),--ttl $(TTL))
 
 ## test: every test suite: unit, integration, infra, e2e, the load-lab smoke run and the fault scenarios
 test: setup

@@ -24,7 +24,8 @@ import pokedex
 from pokedex.function_spec import API_FUNCTION
 from pokedex.routes import ROUTES
 from pokedex_local import openapi, privileges, statement_log
-from pokedex_local.gateway import cli
+from pokedex_local.auth.issuer import KEY_FILE
+from pokedex_local.gateway import cli, jwt_setup
 from pokedex_local.gateway.server import ADMIN_PATH, LIVE_PATH, OPENAPI_PATH, Gateway
 from pokedex_local.lambda_env.config import FunctionConfig
 from pokedex_local.lambda_env.pool import EnvironmentPool
@@ -94,6 +95,9 @@ def main(argv: list[str] | None = None) -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     stack_file = state_dir / "stack.json"
+    if not args.jwt_issuer and not args.jwt_key_file:
+        # The local issuer's key lives with the stack, so `make token` finds it.
+        args.jwt_key_file = str(state_dir / KEY_FILE)
     print(f"starting the database tier in {state_dir} ...", file=sys.stderr, flush=True)
     try:
         with LocalTier(state_dir, max_connections=args.db_max_connections) as tier:
@@ -176,6 +180,8 @@ def describe(via: str, gateway: Gateway, pool: EnvironmentPool, tier: LocalTier)
         "connection_mode": via,
         **tier_description,
         "function": function_description(pool.config),
+        # The JWT authorizer in front of the routes marked auth: issuer, audiences, keys.
+        "auth": jwt_setup.stack_entry(gateway.config.jwt, gateway.issuer_url),
         # Environments come and go: their live pids are at admin_url. All are children of
         # the fork server, in its process group.
         "pids": pids,
@@ -227,6 +233,7 @@ def announce(url: str, via: str, stack_file: Path) -> None:
         f"\nPokédex API at {url}  (function → {target})\n"
         f"  curl {url}/poke_info/25\n"
         f"  curl {url}/poke_info\n"
+        f'  TOKEN=$(make -s token USER=ash); curl -H "Authorization: Bearer $TOKEN" {url}/teams\n'
         f"  live view: {url}{LIVE_PATH}\n"
         f"  environments: curl {url}{ADMIN_PATH}   (or kill -USR1 {os.getpid()})\n"
         f"  stack description: {stack_file}\n"

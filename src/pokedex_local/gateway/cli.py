@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 
 from pokedex.function_spec import API_FUNCTION
 from pokedex.routes import Route
+from pokedex_local.auth.issuer import DEFAULT_AUDIENCE, LocalIssuer
+from pokedex_local.gateway.jwt_setup import JwtSettings, parse_route_scopes
 from pokedex_local.gateway.routing import Router
 from pokedex_local.gateway.server import ADMIN_PATH, Gateway, GatewayConfig
 from pokedex_local.lambda_env import reload
@@ -49,6 +51,16 @@ OPTIONS: tuple[tuple[str, str, type, Any, str], ...] = (
     ("--preload", "POKEDEX_PRELOAD", str, "",
      "comma-separated modules the fork server imports once for all environments, e.g. "
      "psycopg: less memory per environment, but their import leaves the cold start"),
+    ("--jwt-issuer", "POKEDEX_JWT_ISSUER", str, "",
+     "issuer URL the JWT authorizer trusts (its keys are found through "
+     "{issuer}/.well-known/openid-configuration); empty: the local issuer this gateway "
+     "serves at /__local/issuer"),
+    ("--jwt-audience", "POKEDEX_JWT_AUDIENCE", str, DEFAULT_AUDIENCE,
+     "comma-separated audiences: a token's aud, or its client_id when it has no aud, "
+     "must be one of them"),
+    ("--jwt-key-file", "POKEDEX_JWT_KEY_FILE", str, "",
+     "the local issuer's private key, created if missing (empty: a key for this process "
+     "only; make run: <state-dir>/issuer-key.pem)"),
 )  # fmt: skip
 
 
@@ -68,6 +80,15 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="a variable for the function, over the stack's own (repeatable); the ones "
         "Lambda itself sets (_HANDLER, AWS_LAMBDA_*, ...) cannot be overridden, as on AWS",
+    )
+    parser.add_argument(
+        "--jwt-scopes",
+        action="append",
+        default=[],
+        type=route_scopes,
+        metavar="'METHOD /path=SCOPE[,SCOPE]'",
+        help="authorization scopes of a route behind the JWT authorizer: the token needs "
+        "one of them, or gets 403 (repeatable)",
     )
     parser.add_argument(
         "--watch",
@@ -90,6 +111,13 @@ def env_pair(text: str) -> tuple[str, str]:
             f"expected KEY=VALUE with KEY a variable name (letters, digits, _), got {text!r}"
         )
     return key, value
+
+
+def route_scopes(text: str) -> tuple[str, tuple[str, ...]]:
+    try:
+        return parse_route_scopes(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 # While a debugger holds a breakpoint, neither the function nor the gateway gives up.
@@ -122,7 +150,22 @@ def function_config(
 
 def gateway_config(args: argparse.Namespace) -> GatewayConfig:
     timeout = DEBUG_TIMEOUT_S if args.debug_port > 0 else args.integration_timeout
-    return GatewayConfig(host=args.host, port=args.port, integration_timeout_s=timeout)
+    audiences = tuple(a.strip() for a in args.jwt_audience.split(",") if a.strip())
+    if not audiences:
+        raise SystemExit("--jwt-audience: at least one audience is needed")
+    jwt = JwtSettings(
+        issuer=args.jwt_issuer,
+        audiences=audiences,
+        route_scopes=tuple(args.jwt_scopes),
+        key_file=args.jwt_key_file,
+    )
+    if jwt.key_file and not jwt.issuer:
+        # Read (or made) now, so a bad key file stops the start with its name, not later.
+        try:
+            LocalIssuer.load(Path(jwt.key_file))
+        except (OSError, ValueError) as exc:
+            raise SystemExit(f"--jwt-key-file {jwt.key_file}: {exc}") from None
+    return GatewayConfig(host=args.host, port=args.port, integration_timeout_s=timeout, jwt=jwt)
 
 
 T = TypeVar("T")

@@ -73,7 +73,10 @@ def build_event(
     path_parameters: dict[str, str],
     request_id: str,
     now: float | None = None,
+    authorizer: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """``authorizer``: what the JWT authorizer found, for a route behind it; a route
+    without one has no ``authorizer`` key at all, as in events captured from AWS."""
     now = time.time() if now is None else now
     headers, cookies = _headers(request, now)
     # domainName is the host alone, as on AWS where it never carries a port.
@@ -90,9 +93,11 @@ def build_event(
     query = _query(request.raw_query)
     if query:
         event["queryStringParameters"] = query
+    context: dict[str, Any] = {"accountId": ACCOUNT_ID, "apiId": API_ID}
+    if authorizer is not None:
+        context["authorizer"] = authorizer
     event["requestContext"] = {
-        "accountId": ACCOUNT_ID,
-        "apiId": API_ID,
+        **context,
         "domainName": host,
         "domainPrefix": host.split(".")[0],
         "http": {

@@ -23,19 +23,23 @@ class HttpResponse:
     body: bytes = b""
 
 
-def gateway_error(status: int) -> HttpResponse:
+def gateway_error(status: int, headers: list[tuple[str, str]] | None = None) -> HttpResponse:
     message = {
         400: "Bad Request",
+        401: "Unauthorized",
+        403: "Forbidden",
         404: "Not Found",
         413: "Request Entity Too Large",
         431: "Request Header Fields Too Large",
         500: "Internal Server Error",
         503: "Service Unavailable",
     }[status]
+    # Compact, as AWS sends it: the troubleshooting page's 401 has Content-Length 26,
+    # the length of {"message":"Unauthorized"} without spaces.
     return HttpResponse(
         status,
-        [("content-type", "application/json")],
-        json.dumps({"message": message}).encode(),
+        [("content-type", "application/json"), *(headers or [])],
+        json.dumps({"message": message}, separators=(",", ":")).encode(),
     )
 
 

@@ -20,6 +20,7 @@ RESERVED_PREFIX = "/__local"
 class Match:
     route_key: str
     path_parameters: dict[str, str]
+    auth: bool = False  # behind the JWT authorizer
 
 
 class Router:
@@ -39,7 +40,7 @@ class Router:
                 continue
             params = route.match(path)
             if params is not None:
-                return Match(route.route_key, params)
+                return Match(route.route_key, params, route.auth)
         if self._default_route:
             return Match("$default", {})
         return None

@@ -8,7 +8,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,11 @@ from aiohttp import HttpVersion11, web
 from multidict import CIMultiDict
 
 from pokedex_local import live
+from pokedex_local.auth import issuer as local_issuer
+from pokedex_local.auth.claims import Rejected
 from pokedex_local.gateway import events, invoke_api, paths, responses
+from pokedex_local.gateway.jwt_authorizer import JwtAuthorizer, challenge
+from pokedex_local.gateway.jwt_setup import JwtSettings, set_up
 from pokedex_local.gateway.routing import RESERVED_PREFIX, Router
 from pokedex_local.lambda_env.environment import Outcome
 from pokedex_local.lambda_env.pool import EnvironmentPool, Throttled
@@ -31,6 +35,8 @@ MAX_HEADER_BYTES = 10 * 1024  # HTTP API: request line and header values
 LIVE_PATH = RESERVED_PREFIX + "/"
 STATS_PATH = RESERVED_PREFIX + "/stats"
 OPENAPI_PATH = RESERVED_PREFIX + "/openapi.json"
+ISSUER_DISCOVERY_PATH = local_issuer.ISSUER_PATH + local_issuer.DISCOVERY_SUFFIX
+ISSUER_JWKS_PATH = local_issuer.ISSUER_PATH + local_issuer.JWKS_SUFFIX
 _PAGE = (Path(live.__file__).parent / "index.html").read_bytes()
 # One encoder for every event: json.dumps with options builds a new one per call.
 _compact = json.JSONEncoder(separators=(",", ":"))
@@ -45,6 +51,7 @@ class GatewayConfig:
     # HTTP API's payload limit, and Lambda's synchronous invoke limit on the event.
     max_request_bytes: int = 10 * 1024 * 1024
     max_event_bytes: int = 6 * 1024 * 1024
+    jwt: JwtSettings = field(default_factory=JwtSettings)
 
 
 class Gateway:
@@ -66,6 +73,12 @@ class Gateway:
         self.database_watch: DatabaseWatch | None = None
         self.mode = "gateway"
         self.openapi: bytes | None = None  # the API's document, when the stack serves one
+        # The JWT authorizer in front of the routes marked auth (set up once the port, hence
+        # the local issuer's URL, is known), and the local issuer whose discovery document
+        # and keys are served under ISSUER_PATH, when it is the one trusted.
+        self.authorizer: JwtAuthorizer | None = None
+        self.issuer: local_issuer.LocalIssuer | None = None
+        self.issuer_url = ""
         self._runner: web.ServerRunner | None = None
         # Invocations outlive a 503 (as on AWS the function keeps running): keep them here.
         self._inflight: set[asyncio.Task[Outcome]] = set()
@@ -99,6 +112,9 @@ class Gateway:
         host, port = self._runner.addresses[0][:2]
         self._port = int(port)
         self.url = f"http://{host}:{port}"
+        jwt = set_up(self.config.jwt, self.config.host, self._port)
+        self.authorizer, self.issuer = jwt.authorizer, jwt.local_issuer
+        self.issuer_url = jwt.issuer_url
         return self.url
 
     async def stop(self) -> None:
@@ -115,7 +131,11 @@ class Gateway:
         if request.headers.get("expect", "").lower() == "100-continue":
             await _continue(request)  # what the Application's router did for us
         # Checked on the path as sent: /%5F%5Flocal/... is an API path that no route has.
-        if request.raw_path.startswith((RESERVED_PREFIX + "/", invoke_api.PREFIX)):
+        if request.raw_path.startswith(local_issuer.ISSUER_PATH + "/"):
+            # Public, as any OpenID provider's are: the discovery document and public keys.
+            # So a gateway bound to a LAN address still reaches its own issuer.
+            answer = self._issuer_document(request)
+        elif request.raw_path.startswith((RESERVED_PREFIX + "/", invoke_api.PREFIX)):
             # The admin API and the Invoke API answer this machine only: the caller's
             # address and the Host it asked for must both be loopback (the Host check stops
             # a web page from reaching them through DNS rebinding).
@@ -148,6 +168,16 @@ class Gateway:
         # ?brief leaves out the per-environment list: cheap enough to poll under load.
         brief = "brief" in request.query
         return _json(self._pool.summary(brief=brief), indent=2)
+
+    def _issuer_document(self, request: web.BaseRequest) -> responses.HttpResponse:
+        """The local issuer's discovery document and JWKS (when it is the one trusted)."""
+        path = request.raw_path.partition("?")[0]
+        if request.method == "GET" and self.issuer is not None:
+            if path == ISSUER_DISCOVERY_PATH:
+                return _json(self.issuer.discovery(self.issuer_url))
+            if path == ISSUER_JWKS_PATH:
+                return _json(self.issuer.jwks())
+        return responses.gateway_error(404)
 
     def _stats(self) -> dict[str, Any]:
         """What the live view polls each second."""
@@ -186,6 +216,13 @@ class Gateway:
         match = self._router.match(request.method, path)
         if match is None:
             return responses.gateway_error(404)
+        authorizer = None
+        if match.auth:
+            # Before the function runs, as on AWS: a refused token never reaches it.
+            try:
+                authorizer = await self._authorize(request, match.route_key)
+            except Rejected as refused:
+                return self._refusal(refused, request_id, match.route_key)
         if (request.content_length or 0) > self.config.max_request_bytes:
             return responses.gateway_error(413)
         try:
@@ -204,11 +241,32 @@ class Gateway:
             port=self._port,
             protocol=f"HTTP/{request.version.major}.{request.version.minor}",
         )
-        event = events.build_event(http_request, match.route_key, match.path_parameters, request_id)
+        event = events.build_event(
+            http_request, match.route_key, match.path_parameters, request_id,
+            authorizer=authorizer,
+        )  # fmt: skip
         payload = _compact.encode(event).encode()
         if len(payload) > self.config.max_event_bytes:
             return responses.gateway_error(413)
         return await self._invoke(request_id, payload)
+
+    async def _authorize(self, request: web.BaseRequest, route_key: str) -> dict[str, Any]:
+        if self.authorizer is None:  # not configured yet: fail closed
+            raise Rejected("the gateway has no JWT authorizer configured")
+        # Repeated Authorization headers arrive joined with "," as in the event: no JWT.
+        values = request.headers.getall("authorization", [])
+        return await self.authorizer.authorize(",".join(values) if values else None, route_key)
+
+    def _refusal(
+        self, refused: Rejected, request_id: str, route_key: str
+    ) -> responses.HttpResponse:
+        # AWS puts no reason on the wire beyond the one it documents (the audience): the
+        # reason is logged here, once, so a developer can see why.
+        logger.warning("JWT authorizer: %d for %s (%s): %s",
+                       refused.status, route_key, request_id, refused.reason)  # fmt: skip
+        scopes = self.authorizer.config.route_scopes.get(route_key, ()) if self.authorizer else ()
+        header = ("www-authenticate", challenge(refused, scopes))
+        return responses.gateway_error(refused.status, [header])
 
     async def _invoke(self, request_id: str, payload: bytes) -> responses.HttpResponse:
         # Lambda's request id is a UUID of its own, distinct from the gateway's.
