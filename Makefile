@@ -52,9 +52,11 @@ destroy: setup
 load: setup
 	$(UV) python -m pokedex_local.loadlab $(LOAD_ARGS)
 
-## chaos: the fault lab: one fault at a time under steady load (see docs/reliability.md)
+## chaos: the fault lab: one fault at a time under steady load, then the durability run of
+## team writes across crashes (see docs/reliability.md)
 chaos: setup
 	$(UV) python -m pokedex_local.faultlab $(CHAOS_ARGS)
+	$(UV) python -m pokedex_local.faultlab.durability $(DURABILITY_ARGS)
 
 ## bench-handler: cold init and warm duration of the handler against the original's baseline
 bench-handler: setup

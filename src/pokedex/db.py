@@ -61,7 +61,7 @@ class Failure(enum.Enum):
     UNTRUSTED = "untrusted"  # the server's certificate did not verify: never retried
 
 
-def classify(exc: psycopg.OperationalError) -> Failure:
+def classify(exc: psycopg.OperationalError | psycopg.InternalError) -> Failure:
     """Whether a failure is worth another attempt (LINK) or a quick 503 (BUSY)."""
     text = str(exc)
     if any(phrase in text for phrase in _UNTRUSTED_PHRASES):
@@ -126,7 +126,12 @@ class Database:
                 conn = self._connection()
                 sent = True
                 return work(conn)
-            except psycopg.OperationalError as exc:
+            except (psycopg.OperationalError, psycopg.InternalError) as exc:
+                if isinstance(exc, psycopg.InternalError) and self._conn is not None:
+                    # The protocol went astray: PgBouncer answered a COMMIT with an error
+                    # and a result when its server died under it ("received 2 results").
+                    # The connection's state is unknown: never use it again.
+                    self._conn.close()
                 failure = classify(exc)
                 if failure is Failure.BUSY:
                     raise DatabaseBusy() from exc

@@ -65,6 +65,23 @@ def test_a_call_that_might_write_is_not_sent_twice() -> None:
     assert db.run(query) == ('"ok"',)  # the next call reconnects
 
 
+def test_a_commit_answered_twice_drops_the_connection_and_is_a_503() -> None:
+    # PgBouncer, its server killed during a COMMIT, sends an error and a result: psycopg
+    # raises InternalError and the connection's state is unknown.
+    server = FakeServer()
+    db = _db(server)
+    db.run(query)
+
+    def confused(conn: Any) -> Any:
+        raise psycopg.InternalError("received 2 results from command 'COMMIT'")
+
+    with pytest.raises(DatabaseUnavailable):
+        db.run(confused)  # a write: not sent twice
+    assert server.connections[0].closed
+    assert db.run(query) == ('"ok"',)  # on a new connection
+    assert len(server.logins) == 2
+
+
 def test_a_refused_connection_is_retried_with_growing_pauses_until_it_is_back() -> None:
     server, clock = FakeServer(), FakeClock()
     server.down = True

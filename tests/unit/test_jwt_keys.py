@@ -40,6 +40,24 @@ def test_keys_come_through_the_discovery_document_and_are_cached() -> None:
     assert issuer.fetched == [ISSUER + "/.well-known/openid-configuration", ISSUER + "/keys"]
 
 
+def test_requests_arriving_during_the_first_fetch_wait_for_its_keys() -> None:
+    # A cold gateway hit by many authenticated requests at once: one fetch, all served.
+    issuer = FakeIssuer()
+
+    async def slow_fetch(url: str) -> Any:
+        await asyncio.sleep(0.05)
+        return await issuer.fetch(url)
+
+    keys = IssuerKeys(ISSUER, slow_fetch)
+    kid = issuer.signers[0].kid
+
+    async def many() -> list[Any]:
+        return await asyncio.gather(*(keys.key(kid) for _ in range(16)))
+
+    assert all(found is not None for found in asyncio.run(many()))
+    assert len(issuer.fetched) == 2
+
+
 def test_an_unknown_kid_refetches_at_most_once_per_interval(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

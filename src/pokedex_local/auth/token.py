@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,17 @@ def mint(args: argparse.Namespace) -> tuple[str, str]:
         issuer, args.user, client_id=client_id, scope=args.scope, ttl_s=args.ttl, audience=args.aud
     )
     return token, issuer
+
+
+def bearer_minter(stack: dict[str, Any], ttl_s: int = 3600) -> Callable[[str], str]:
+    """For tools driving a running stack (the load and fault labs): user → an Authorization
+    header value with a token from the stack's local issuer."""
+    auth = stack.get("auth")
+    if not isinstance(auth, dict) or not auth.get("key_file"):
+        raise TokenError("the stack has no local issuer (its auth entry names no key_file)")
+    issuer, audience = str(auth["issuer"]), str(auth["audiences"][0])
+    local = LocalIssuer.load(Path(auth["key_file"]))
+    return lambda user: "Bearer " + local.mint(issuer, user, client_id=audience, ttl_s=ttl_s)
 
 
 def _from_stack(state_dir: Path) -> tuple[str, Path, str]:

@@ -34,8 +34,10 @@ from typing import Any
 import aiohttp
 import psycopg
 
+from pokedex_local.auth.token import bearer_minter
 from pokedex_local.faultlab import faults
 from pokedex_local.faultlab.faults import Target
+from pokedex_local.loadlab import stack as stacks
 
 RETRY_PAUSE_S = 0.2
 # A write not acknowledged after this long is given up and reported as unanswered.
@@ -200,8 +202,6 @@ def render(result: Count) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from pokedex_local.faultlab.tokens import bearer_for  # the running stack's issuer
-    from pokedex_local.loadlab import stack as stacks
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--writers", type=int, default=16)
@@ -218,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     stack = stacks.start("proxy", args.state_dir)
     try:
         target = Target(stack, args.state_dir)
-        result = run(target, bearer_for(stack), writers=args.writers, seconds=args.seconds)
+        minter = bearer_minter(stack.description)
+        result = run(target, minter, writers=args.writers, seconds=args.seconds)
     finally:
         stack.stop()
     print(render(result))

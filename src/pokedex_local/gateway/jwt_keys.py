@@ -45,8 +45,10 @@ class IssuerKeys:
     async def key(self, kid: str) -> tuple[rsa.RSAPublicKey, str | None] | None:
         """The key ``kid`` names and the ``alg`` its JWK pins (if any); None if the issuer
         has no such key."""
-        if self._stale() or (kid not in self._keys and self._may_refetch()):
-            async with self._lock:  # one fetch at a time; the others use its result
+        if self._stale() or kid not in self._keys:
+            # One fetch at a time; a request arriving during it waits for its result (the
+            # first fetch marks the set fetched before it has the keys).
+            async with self._lock:
                 if self._stale() or (kid not in self._keys and self._may_refetch()):
                     await self._refresh()
         return self._keys.get(kid)
