@@ -109,13 +109,15 @@ def _is_json(content_type: str) -> bool:
 
 
 def _name(raw: Any) -> str:
-    if not isinstance(raw, str):
+    """The name as given, without surrounding spaces; stored as sent (no normalization, so
+    what a client wrote is what it reads back)."""
+    if not isinstance(raw, str) or not 1 <= len(raw) <= MAX_NAME:
         raise BadRequest(f"name must be a string of 1 to {MAX_NAME} characters")
-    name = unicodedata.normalize("NFC", raw.strip())
-    if not 1 <= len(name) <= MAX_NAME:
-        raise BadRequest(f"name must be a string of 1 to {MAX_NAME} characters")
-    if any(unicodedata.category(c) == "Cc" for c in name):
+    if any(unicodedata.category(c) == "Cc" for c in raw):
         raise BadRequest("name must not contain control characters")
+    name = raw.strip()
+    if not name:
+        raise BadRequest("name must not be only spaces")
     return name
 
 
@@ -123,13 +125,18 @@ def _members(raw: Any) -> tuple[int, ...]:
     shape = f"members must be a list of 1 to {MAX_MEMBERS} dex numbers"
     if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_MEMBERS:
         raise BadRequest(shape)
+    members = []
     for member in raw:
-        # bool is an int in Python, and true is not a Pokémon.
+        # JSON has one number type: 25.0 is the integer 25 (as JSON Schema says). A bool
+        # is an int in Python, and true is not a Pokémon.
+        if isinstance(member, float) and member.is_integer():
+            member = int(member)
         if not isinstance(member, int) or isinstance(member, bool) or member < 1:
             raise BadRequest(f"{shape}; {json.dumps(member)[:40]} is not a positive integer")
         if member > _MAX_DEX:
             raise BadRequest(f"members: no Pokémon with dex_number {member}")
-    return tuple(raw)
+        members.append(member)
+    return tuple(members)
 
 
 def parse_team_id(raw: str) -> str:
@@ -141,7 +148,7 @@ def parse_team_id(raw: str) -> str:
 
 def parse_if_match(raw: str | None, *, required: bool) -> int | None:
     """The version an If-Match names; None for "*" (any version) or, if allowed, no header."""
-    if raw is None or not raw.strip():
+    if raw is None:
         if required:
             raise PreconditionRequired()
         return None
@@ -150,8 +157,12 @@ def parse_if_match(raw: str | None, *, required: bool) -> int | None:
         return None
     found = _ETAG.fullmatch(value)
     if found is None:
-        # Not one of this API's ETags (a weak or foreign tag, a list): it matches no version.
-        raise PreconditionFailed(f"If-Match {value[:40]!r} is not the team's current ETag")
+        # Not one of this API's ETags (empty, weak, a list, made up): it matches no version
+        # of the team, which HTTP answers with 412 (RFC 9110, 13.1.1); the message says
+        # what an ETag of this API looks like.
+        raise PreconditionFailed(
+            f'If-Match {value[:40]!r} matches no version: a team\'s ETag is "v<version>"'
+        )
     return int(found.group(1))
 
 

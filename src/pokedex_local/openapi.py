@@ -62,12 +62,24 @@ _POKEMON = {
 }  # fmt: skip
 
 
-_TEAM_NAME = {"type": "string", "minLength": 1, "maxLength": teams.MAX_NAME}
+# The Pokédex's numbers run from 1 to this (the seed migration, 0002; the tests check it).
+DEX_NUMBERS = 1025
+# teams._name: no control character (Unicode's Cc), and not only spaces.
+_NAME_PATTERN = (
+    "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f]"
+    "[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+)
+_TEAM_NAME = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": teams.MAX_NAME,
+    "pattern": _NAME_PATTERN,
+}
 _MEMBERS = {
     "type": "array",
     "minItems": 1,
     "maxItems": teams.MAX_MEMBERS,
-    "items": {"type": "integer", "minimum": 1},
+    "items": {"type": "integer", "minimum": 1, "maximum": DEX_NUMBERS},
     "description": "dex numbers of existing Pokémon; repeats allowed",
 }
 _TEAM_INPUT = {
@@ -113,6 +125,8 @@ _UNAUTHORIZED = {
     "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
     "content": {"application/json": {"schema": _MESSAGE}},
 }
+# This API's ETags for a team, or "*"; anything else matches no version (412).
+_IF_MATCH = '^("v[1-9][0-9]{0,8}"|\\*)$'
 _TEAM_BODY = {"required": True, "content": {"application/json": {"schema": _TEAM_INPUT}}}
 _IF_NONE_MATCH = {
     "name": "If-None-Match",
@@ -224,8 +238,10 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     "replace_team": {
         "summary": "Replace a team's name and members, if it is still the version in If-Match",
         "parameters": [{"name": "If-Match", "in": "header", "required": True,
-                        "schema": {"type": "string"},
-                        "description": 'the ETag of the version being replaced, or "*"'}],
+                        "schema": {"type": "string", "pattern": _IF_MATCH},
+                        "description": 'the ETag of the version being replaced ("v<version>")'
+                                       ' or "*": 412 unless it names the current version, 428 '
+                                       "without it"}],
         "requestBody": _TEAM_BODY,
         "responses": {
             "200": {**_json("the team, one version on", _TEAM), "headers": _TEAM_HEADERS},
@@ -233,13 +249,15 @@ OPERATIONS: dict[str, dict[str, Any]] = {
             "401": _UNAUTHORIZED,
             "412": _json("the team has changed since that version", _MESSAGE),
             "415": _json("the body is not JSON", _MESSAGE),
-            "428": _json("If-Match is missing", _MESSAGE),
+            "428": _json("If-Match is missing (Precondition Required, RFC 6585)", _MESSAGE),
         },
     },
     "delete_team": {
         "summary": "Delete a team (if If-Match is given, only at that version)",
         "parameters": [{"name": "If-Match", "in": "header", "required": False,
-                        "schema": {"type": "string"}}],
+                        "schema": {"type": "string", "pattern": _IF_MATCH},
+                        "description": 'an ETag ("v<version>") or "*": 412 unless it names '
+                                       "the current version"}],
         "responses": {
             "204": {"description": "deleted"},
             "400": _json("team_id is not a UUID, or a query parameter was given", _MESSAGE),

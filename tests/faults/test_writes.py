@@ -14,11 +14,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 
 def test_acknowledged_writes_survive_crashes_once_each(target: Target) -> None:
     result = durability.run(target, bearer_minter(target.stack.description), writers=8, seconds=8.0)
-    print(durability.render(result))
-    assert len(result.faults) == 2, "both faults were injected"
-    assert result.acknowledged > 100, "the writers wrote"
-    assert result.lost == []
-    assert result.duplicates == {}
+    figures = durability.render(result)
+    assert len(result.faults) == 2, f"both faults were injected: {figures}"
+    assert result.acknowledged > 100, f"the writers wrote: {figures}"
+    assert result.lost == [], figures
+    assert result.duplicates == {}, figures
     # Every write was answered in the end; each one answered is exactly one row.
-    assert result.unanswered == 0
-    assert result.rows == result.acknowledged
+    assert result.unanswered == 0, figures
+    assert result.rows == result.acknowledged, figures

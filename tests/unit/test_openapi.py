@@ -36,3 +36,9 @@ def test_the_team_routes_need_a_bearer_token_and_the_others_do_not() -> None:
         operation = paths[route.path][route.method.lower()]
         assert (operation.get("security") == [{"jwt": []}]) is route.auth, route
         assert ("401" in operation["responses"]) is route.auth, route
+
+
+def test_the_documented_dex_numbers_are_the_seeded_ones() -> None:
+    seed = (Path(__file__).parents[2] / "src/pokedex/migrations/0002_seed_pokemon.sql").read_text()
+    assert seed.count("\n    (") == openapi.DEX_NUMBERS
+    assert f"\n    ({openapi.DEX_NUMBERS}, " in seed

@@ -7,8 +7,7 @@
 CREATE TABLE team (
     id          uuid        PRIMARY KEY DEFAULT gen_random_uuid(),
     owner       text        NOT NULL CHECK (length(owner) BETWEEN 1 AND 256),
-    name        text        NOT NULL
-                            CHECK (length(name) BETWEEN 1 AND 100 AND name IS NFC NORMALIZED),
+    name        text        NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
     members     integer[]   NOT NULL
                             CHECK (cardinality(members) BETWEEN 1 AND 6
                                    AND array_ndims(members) = 1
