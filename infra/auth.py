@@ -78,6 +78,9 @@ class Auth(Construct):
             # USER_PASSWORD_AUTH lets `aws cognito-idp initiate-auth` get a token for tests;
             # SRP is what an SDK sign-in uses.
             auth_flows=cognito.AuthFlow(user_password=True, user_srp=True),
+            # No OAuth flows: CDK's default would allow the implicit grant to a placeholder
+            # callback (https://example.com), and the pool has no hosted sign-in domain.
+            disable_o_auth=True,
             prevent_user_existence_errors=True,
         )
         nag.acknowledge(

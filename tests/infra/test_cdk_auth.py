@@ -90,6 +90,9 @@ def test_the_app_client_is_public_and_can_sign_in_from_the_cli(synth):
     assert props.get("GenerateSecret", False) is False
     assert "ALLOW_USER_PASSWORD_AUTH" in props["ExplicitAuthFlows"]
     assert props["PreventUserExistenceErrors"] == "ENABLED"
+    # No OAuth flows (CDK's default allows the implicit grant to https://example.com).
+    assert "AllowedOAuthFlows" not in props
+    assert "CallbackURLs" not in props
 
 
 def test_the_user_pool_goes_with_a_dev_stack_and_stays_with_prod(dev, prod):
