@@ -8,6 +8,7 @@ created); ``-c jwt_scopes=teams.write`` makes the team routes require those scop
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeGuard
 from urllib.parse import urlsplit
 
 
@@ -20,10 +21,6 @@ class AuthSettings:
     # route's authorization scopes); none: any valid token will do.
     scopes: tuple[str, ...] = ()
 
-    @property
-    def uses_cognito(self) -> bool:
-        return self.issuer is None
-
 
 def _items(name: str, value: object) -> tuple[str, ...]:
     if isinstance(value, str):
@@ -35,6 +32,13 @@ def _items(name: str, value: object) -> tuple[str, ...]:
     return tuple(item for item in items if item)
 
 
+def _is_https_url(value: object) -> TypeGuard[str]:
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme == "https" and bool(parts.netloc)
+
+
 def auth_settings(issuer: object, audience: object, scopes: object) -> AuthSettings:
     """The settings from the ``jwt_issuer``, ``jwt_audience`` and ``jwt_scopes`` values."""
     scope_list = () if scopes is None else _items("jwt_scopes", scopes)
@@ -44,11 +48,8 @@ def auth_settings(issuer: object, audience: object, scopes: object) -> AuthSetti
         raise ValueError("jwt_audience is set but jwt_issuer is missing: give both or neither")
     if audience is None:
         raise ValueError("jwt_issuer is set but jwt_audience is missing: give both or neither")
-    if (
-        not isinstance(issuer, str)
-        or urlsplit(issuer).scheme != "https"
-        or not urlsplit(issuer).netloc
-    ):
+    # API Gateway fetches the issuer's discovery document and keys over HTTPS only.
+    if not _is_https_url(issuer):
         raise ValueError(f"jwt_issuer must be an https:// URL, not {issuer!r}")
     audiences = _items("jwt_audience", audience)
     if not audiences:

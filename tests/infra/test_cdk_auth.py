@@ -126,10 +126,16 @@ def test_scopes_apply_to_the_team_routes_only(oidc):
             assert "AuthorizationScopes" not in props, key
 
 
-def test_scopes_work_with_the_user_pool_too():
-    settings = auth_settings(None, None, "teams.read, teams.write")
-    assert settings == AuthSettings(scopes=("teams.read", "teams.write"))
-    assert settings.uses_cognito
+def test_the_context_values_are_parsed_into_settings():
+    assert auth_settings(None, None, None) == AuthSettings()
+    # Scopes work with the user pool too.
+    assert auth_settings(None, None, "teams.read, teams.write") == AuthSettings(
+        scopes=("teams.read", "teams.write")
+    )
+    # A JSON list from cdk.json's context is taken as well as a comma-separated string.
+    assert auth_settings("https://issuer.example.com", ["a", " b "], None) == AuthSettings(
+        issuer="https://issuer.example.com", audience=("a", "b")
+    )
 
 
 @pytest.mark.parametrize(
