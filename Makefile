@@ -38,15 +38,20 @@ format: setup
 	$(UV) ruff format .
 	$(UV) ruff check --fix .
 
-## synth / deploy / destroy: the CDK app (profile=dev|prod)
+## synth / deploy / destroy: the CDK app (profile=dev|prod, engine=postgres|aurora; the JWT
+## issuer: jwt_issuer=https://... jwt_audience=a,b, optional jwt_scopes=s1,s2; docs/deploy.md)
+CDK_CONTEXT = -c profile=$(or $(profile),dev) -c engine=$(or $(engine),postgres) \
+	$(if $(jwt_issuer),-c jwt_issuer=$(jwt_issuer)) $(if $(jwt_audience),-c jwt_audience=$(jwt_audience)) \
+	$(if $(jwt_scopes),-c jwt_scopes=$(jwt_scopes))
+
 synth: setup
-	npx --yes aws-cdk@2 synth -c profile=$(or $(profile),dev) --quiet
+	npx --yes aws-cdk@2 synth $(CDK_CONTEXT) --quiet
 
 deploy: setup
-	npx --yes aws-cdk@2 deploy -c profile=$(or $(profile),dev)
+	npx --yes aws-cdk@2 deploy $(CDK_CONTEXT)
 
 destroy: setup
-	npx --yes aws-cdk@2 destroy -c profile=$(or $(profile),dev)
+	npx --yes aws-cdk@2 destroy $(CDK_CONTEXT)
 
 ## load: the load lab, proxy against direct (see docs/benchmarks.md)
 load: setup

@@ -15,6 +15,12 @@ What takes an address in a subnet of this stack:
 - RDS Proxy: at least 10 free addresses in each of its subnets for a db.*.xlarge or smaller
   target ("Planning for IP address capacity"); short of them it cannot scale and clients
   fail. Larger classes need more and are refused here rather than under-counted.
+- Aurora (engine=aurora): each instance of the cluster is counted as an RDS instance (two
+  per subnet), and the proxy's 10 free addresses are counted once per instance it serves,
+  since its capacity follows the size and number of its targets. A proxy endpoint (the
+  read-only one) has network interfaces of its own in its subnets and scales like the
+  proxy: 10 more. Both are counted on the safe side: the guide gives no separate figure
+  for an Aurora target or an extra endpoint that this file was checked against.
 """
 
 from __future__ import annotations
@@ -94,17 +100,30 @@ def budget(template: dict[str, Any]) -> list[SubnetBudget]:
         subnets[subnet_id].add("Lambda Hyperplane interfaces", len(combinations))
 
     subnet_groups = of_type("AWS::RDS::DBSubnetGroup")
-    for logical_id, props in of_type("AWS::RDS::DBInstance").items():
-        group = subnet_groups[props["DBSubnetGroupName"]["Ref"]]
+    clusters = of_type("AWS::RDS::DBCluster")
+    instances = of_type("AWS::RDS::DBInstance")
+    for logical_id, props in instances.items():
+        # An Aurora instance takes its subnet group from its cluster.
+        holder = (
+            clusters[props["DBClusterIdentifier"]["Ref"]]
+            if "DBClusterIdentifier" in props
+            else props
+        )
+        group = subnet_groups[holder["DBSubnetGroupName"]["Ref"]]
         for subnet in each_subnet(group["SubnetIds"]):
             subnet.add(f"DB instance {logical_id}", DB_INSTANCE_ADDRESSES)
         size = str(props["DBInstanceClass"]).rsplit(".", 1)[-1]
         if size not in _PROXY_BUDGETED_SIZES:
             raise ValueError(f"{props['DBInstanceClass']}: RDS Proxy needs more than 10 free")
 
+    # The stack's one proxy serves every DB instance of the template.
+    proxy_free = PROXY_FREE_ADDRESSES * len(instances)
     for logical_id, props in of_type("AWS::RDS::DBProxy").items():
         for subnet in each_subnet(props["VpcSubnetIds"]):
-            subnet.add(f"RDS Proxy {logical_id} (free)", PROXY_FREE_ADDRESSES)
+            subnet.add(f"RDS Proxy {logical_id} (free)", proxy_free)
+    for logical_id, props in of_type("AWS::RDS::DBProxyEndpoint").items():
+        for subnet in each_subnet(props["VpcSubnetIds"]):
+            subnet.add(f"RDS Proxy endpoint {logical_id} (free)", PROXY_FREE_ADDRESSES)
     return sorted(subnets.values(), key=lambda b: b.subnet)
 
 
@@ -122,12 +141,19 @@ def main() -> None:
     import tempfile
 
     from infra.application import create_app
+    from infra.engines import ENGINES
 
-    for profile in ("dev", "prod"):
-        outdir = tempfile.mkdtemp(prefix=f"cdk-budget-{profile}-")
-        app, stack = create_app({"aws:cdk:bundling-stacks": [], "profile": profile}, outdir=outdir)
-        template = app.synth().get_stack_by_name(stack.stack_name).template
-        sys.stdout.write(render(profile, budget(template)) + "\n")
+    for engine in ENGINES:
+        for profile in ("dev", "prod"):
+            outdir = tempfile.mkdtemp(prefix=f"cdk-budget-{profile}-")
+            context: dict[str, object] = {
+                "aws:cdk:bundling-stacks": [],
+                "profile": profile,
+                "engine": engine,
+            }
+            app, stack = create_app(context, outdir=outdir)
+            template = app.synth().get_stack_by_name(stack.stack_name).template
+            sys.stdout.write(render(f"{profile}, engine={engine}", budget(template)) + "\n")
 
 
 if __name__ == "__main__":

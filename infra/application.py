@@ -14,6 +14,8 @@ from typing import Any
 
 from aws_cdk import App, Environment
 
+from infra.auth_settings import auth_settings
+from infra.engines import engine_named
 from infra.nag import add_checks
 from infra.profiles import profile_named
 from infra.stack import PokedexStack
@@ -45,6 +47,12 @@ def create_app(
     api_concurrency = app.node.try_get_context("api_concurrency")
     if api_concurrency is not None:
         profile = profile.with_api_concurrency(api_concurrency)
+    engine = engine_named(app.node.try_get_context("engine"))
+    auth = auth_settings(
+        app.node.try_get_context("jwt_issuer"),
+        app.node.try_get_context("jwt_audience"),
+        app.node.try_get_context("jwt_scopes"),
+    )
     stack_name = app.node.try_get_context("stack_name") or DEFAULT_STACK_NAME
     zone_ids = app.node.try_get_context("zone_ids")
     # Unset outside the CDK CLI: the template is then environment-agnostic (no lookups, no
@@ -57,9 +65,12 @@ def create_app(
         app,
         stack_name,
         profile=profile,
+        engine=engine,
+        auth=auth,
         zone_ids=None if zone_ids is None else parse_zone_ids(zone_ids),
         env=env,
-        description=f"Proxied Pokédex ({profile.name}): HTTP API → Lambda → RDS Proxy → RDS",
+        description=f"Proxied Pokédex ({profile.name}): HTTP API → Lambda → RDS Proxy → "
+        + ("Aurora PostgreSQL" if engine == "aurora" else "RDS"),
     )
     add_checks(app)
     return app, stack

@@ -2,8 +2,9 @@
 
 Unit prices are AWS's public on-demand list prices for us-east-1 (N. Virginia), as
 published on the service pricing pages in 2025; they were not re-read when this file was
-last changed (no network access). Free tiers are ignored. It is an estimate: check it with
-the AWS Pricing Calculator (https://calculator.aws) before relying on it.
+last changed (no network access). The engine=aurora prices were added on 2026-11-29 from
+the same pages as remembered, equally unverified. Free tiers are ignored. It is an estimate:
+check it with the AWS Pricing Calculator (https://calculator.aws) before relying on it.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
+from infra.engines import ENGINES, Engine
 from pokedex.function_spec import API_FUNCTION
 
 HOURS_PER_MONTH = 730
-PRICES_AS_OF = "2025 (us-east-1 list prices)"
+PRICES_AS_OF = "2025 (us-east-1 list prices; Aurora's: unverified, 2026-11-29)"
 
 
 @dataclass(frozen=True)
@@ -24,8 +26,7 @@ class Line:
     prod: float
 
 
-def fixed_monthly() -> list[Line]:
-    """What the stack costs per month with no traffic at all."""
+def _postgres_lines() -> list[Line]:
     h = HOURS_PER_MONTH
     return [
         # db.t3.micro PostgreSQL: $0.018/h single-AZ, $0.036/h Multi-AZ.
@@ -34,6 +35,31 @@ def fixed_monthly() -> list[Line]:
         Line("RDS storage, 20 GB gp2", 20 * 0.115, 20 * 0.23),
         # RDS Proxy: $0.015 per vCPU-hour of the target, minimum 2 vCPUs (t3.micro has 2).
         Line("RDS Proxy (2 vCPU minimum)", 2 * 0.015 * h, 2 * 0.015 * h),
+    ]
+
+
+def _aurora_lines() -> list[Line]:
+    h = HOURS_PER_MONTH
+    return [
+        # Aurora PostgreSQL (Aurora Standard) db.t4g.medium: $0.073/h per instance, the same
+        # in both profiles (the reader is the standby; there is no Multi-AZ surcharge).
+        Line("Aurora db.t4g.medium, writer + reader", 2 * 0.073 * h, 2 * 0.073 * h),
+        # $0.10/GB-month, billed on what is used: the Pokédex is far below 1 GB. I/O at
+        # $0.20 per million requests comes with traffic (below). Backups up to the volume's
+        # size are free.
+        Line("Aurora storage, 1 GB", 0.10, 0.10),
+        # RDS Proxy: $0.015 per vCPU-hour of the instances behind it, 2 vCPUs each; the
+        # read-only endpoint is not billed on its own (as the pricing page was remembered).
+        Line("RDS Proxy (2 instances x 2 vCPU)", 4 * 0.015 * h, 4 * 0.015 * h),
+    ]
+
+
+def fixed_monthly(engine: Engine = "postgres") -> list[Line]:
+    """What the stack costs per month with no traffic at all."""
+    h = HOURS_PER_MONTH
+    database = _aurora_lines() if engine == "aurora" else _postgres_lines()
+    return [
+        *database,
         # Interface endpoint: $0.01 per AZ-hour, two AZs.
         Line("Secrets Manager VPC endpoint, 2 AZs", 2 * 0.01 * h, 2 * 0.01 * h),
         # $0.40 per secret-month.
@@ -59,21 +85,24 @@ def per_million_requests(
 
 
 def main() -> None:
-    lines = fixed_monthly()
     out = sys.stdout
-    out.write(f"Estimated monthly cost, USD, prices as of {PRICES_AS_OF}\n\n")
-    out.write(f"{'item':<40} {'dev':>8} {'prod':>8}\n")
-    for line in lines:
-        out.write(f"{line.item:<40} {line.dev:>8.2f} {line.prod:>8.2f}\n")
-    out.write(
-        f"{'total with no traffic':<40} {sum(x.dev for x in lines):>8.2f} "
-        f"{sum(x.prod for x in lines):>8.2f}\n\n"
-    )
+    out.write(f"Estimated monthly cost, USD, prices as of {PRICES_AS_OF}\n")
+    for engine in ENGINES:
+        lines = fixed_monthly(engine)
+        out.write(f"\nengine={engine}\n{'item':<40} {'dev':>8} {'prod':>8}\n")
+        for line in lines:
+            out.write(f"{line.item:<40} {line.dev:>8.2f} {line.prod:>8.2f}\n")
+        out.write(
+            f"{'total with no traffic':<40} {sum(x.dev for x in lines):>8.2f} "
+            f"{sum(x.prod for x in lines):>8.2f}\n"
+        )
+    out.write("\n")
     out.write(
         f"plus about ${per_million_requests():.2f} per million requests (50 ms at "
         f"{API_FUNCTION.memory_mb} MB), "
         "CloudWatch Logs at $0.50/GB ingested, and data processed by the endpoint "
-        "($0.01/GB)\n"
+        "($0.01/GB); with engine=aurora, storage I/O at $0.20 per million requests; the "
+        "Cognito user pool is billed per monthly active user (none: nothing)\n"
     )
 
 

@@ -30,7 +30,7 @@ class Dashboard(Construct):
         http_api: apigwv2.HttpApi,
         function: lambda_.Function,
         proxy: rds.DatabaseProxy,
-        instance: rds.DatabaseInstance,
+        target: rds.DatabaseInstance | rds.DatabaseCluster,
     ) -> None:
         super().__init__(scope, construct_id)
         self._proxy_name = proxy.db_proxy_name
@@ -43,7 +43,7 @@ class Dashboard(Construct):
         )
         self.dashboard.add_widgets(*self._api_widgets(http_api))
         self.dashboard.add_widgets(*self._function_widgets(function))
-        self.dashboard.add_widgets(*self._database_widgets(instance))
+        self.dashboard.add_widgets(*self._database_widgets(target))
 
     def _api_widgets(self, http_api: apigwv2.HttpApi) -> list[cloudwatch.IWidget]:
         return [
@@ -80,15 +80,18 @@ class Dashboard(Construct):
             ),
         ]
 
-    def _database_widgets(self, instance: rds.DatabaseInstance) -> list[cloudwatch.IWidget]:
+    def _database_widgets(
+        self, target: rds.DatabaseInstance | rds.DatabaseCluster
+    ) -> list[cloudwatch.IWidget]:
+        # An Aurora cluster's metrics cover its instances (the busiest one, by Maximum).
         return [
             _graph(
                 "RDS database connections",
-                [instance.metric_database_connections(period=PERIOD, statistic="Maximum")],
+                [target.metric_database_connections(period=PERIOD, statistic="Maximum")],
             ),
             _graph(
                 "RDS CPU utilization (%)",
-                [instance.metric_cpu_utilization(period=PERIOD, statistic="Maximum")],
+                [target.metric_cpu_utilization(period=PERIOD, statistic="Maximum")],
             ),
         ]
 

@@ -1,5 +1,9 @@
 """The database tier: PostgreSQL behind RDS Proxy, the two secrets, and their security groups.
 
+The PostgreSQL behind the proxy is an RDS instance (engine=postgres, the default) or an
+Aurora cluster with a reader and the proxy's read-only endpoint (engine=aurora,
+infra/aurora.py).
+
 Security groups form a chain on 5432: clients (the function tier) reach only the proxy,
 and only the proxy reaches the database. Two login roles exist: the owner (postgres, runs
 migrations) and the application role (least privilege, used by the API function). Both
@@ -16,7 +20,8 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from infra import nag
+from infra import aurora, nag
+from infra.engines import Engine
 from infra.network import ISOLATED, Network
 from infra.profiles import Profile
 from pokedex import deadlines
@@ -34,14 +39,25 @@ OWNER_USERNAME = "postgres"
 # Relative to the function package, as DB_SSLROOTCERT takes it.
 AMAZON_ROOT_CAS = "amazon-root-cas.pem"
 APP_USERNAME = API_FUNCTION.database_role  # created by migrations/0003_app_role.sql
+# Where the function sends the reads no request changes (the Pokédex) when the database has
+# a read-only endpoint; without them it sends them to DB_ENDPOINT. DB_READ_PORT is left to
+# its default, DB_PORT: the endpoint listens on the proxy's port.
+READ_ENDPOINT_ENVIRONMENT = ("DB_READ_ENDPOINT", "DB_READ_PORT")
 
 
 class Database(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, network: Network, profile: Profile
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        network: Network,
+        profile: Profile,
+        engine: Engine,
     ) -> None:
         super().__init__(scope, construct_id)
         self._profile = profile
+        self.engine = engine
         vpc = network.vpc
         # No default outbound rules: PostgreSQL opens no connections, and CDK adds the
         # proxy → database rule (both directions) when it attaches the proxy to the instance.
@@ -57,9 +73,31 @@ class Database(Construct):
         self.security_group.apply_removal_policy(profile.removal_policy)
         self.owner_secret = self._build_secret("OwnerSecret", OWNER_USERNAME)
         self.app_secret = self._build_secret("AppSecret", APP_USERNAME)
-        self.instance = self._build_instance(network)
-        self.proxy = self._build_proxy(network)
+        # Exactly one of the two is built.
+        self.instance: rds.DatabaseInstance | None = None
+        self.cluster: rds.DatabaseCluster | None = None
+        self.read_endpoint: rds.CfnDBProxyEndpoint | None = None
+        if engine == "aurora":
+            self.cluster = aurora.build_cluster(
+                self, network=network, profile=profile, owner_secret=self.owner_secret,
+                security_group=self.security_group, database_name=DATABASE_NAME, port=PORT,
+            )  # fmt: skip
+            self.proxy = self._build_proxy(network, rds.ProxyTarget.from_cluster(self.cluster))
+            aurora.drop_redundant_cluster_dependency(self.proxy, self.cluster)
+            self.read_endpoint = aurora.read_only_endpoint(
+                self, proxy=self.proxy, network=network, security_group=self.proxy_security_group
+            )
+        else:
+            self.instance = self._build_instance(network)
+            self.proxy = self._build_proxy(network, rds.ProxyTarget.from_instance(self.instance))
         self._acknowledge_findings()
+
+    @property
+    def target(self) -> rds.DatabaseInstance | rds.DatabaseCluster:
+        """What the proxy fronts: the instance or the cluster (with its instances)."""
+        target = self.cluster or self.instance
+        assert target is not None
+        return target
 
     def _build_secret(self, construct_id: str, username: str) -> secretsmanager.Secret:
         # Letters and digits only (as in the original): safe in a connection string, a shell
@@ -100,14 +138,14 @@ class Database(Construct):
             removal_policy=profile.removal_policy,
         )
 
-    def _build_proxy(self, network: Network) -> rds.DatabaseProxy:
+    def _build_proxy(self, network: Network, target: rds.ProxyTarget) -> rds.DatabaseProxy:
         return rds.DatabaseProxy(
             self,
             "Proxy",
             # Proxy names are unique per account and region: one per stack, so dev and prod
             # can share an account.
             db_proxy_name=f"{Stack.of(self).stack_name}-proxy",
-            proxy_target=rds.ProxyTarget.from_instance(self.instance),
+            proxy_target=target,
             secrets=[self.owner_secret, self.app_secret],
             vpc=network.vpc,
             vpc_subnets=ISOLATED,
@@ -138,13 +176,14 @@ class Database(Construct):
             "DB_SSLROOTCERT": AMAZON_ROOT_CAS,
         }
 
+    def read_environment(self) -> dict[str, str]:
+        """Where the API function sends its read-only queries: the proxy's read-only
+        endpoint, if the database has one (same port, same TLS settings), else nothing."""
+        if self.read_endpoint is None:
+            return {}
+        return {"DB_READ_ENDPOINT": self.read_endpoint.attr_endpoint}
+
     def _acknowledge_findings(self) -> None:
-        nag.acknowledge(
-            self.instance,
-            "RDS11",
-            "Only the proxy's security group reaches the database; a non-default port "
-            "would hide nothing from it and would diverge from the local PgBouncer setup.",
-        )
         for secret in (self.owner_secret, self.app_secret):
             nag.acknowledge(
                 secret,
@@ -153,12 +192,31 @@ class Database(Construct):
                 "the database, breaking the proxy-only chain. Rotation is a documented manual "
                 "procedure (docs/deploy.md, 'Rotating the passwords').",
             )
+        if not self._profile.deletion_protection:
+            nag.acknowledge(self.target, "RDS10", "dev profile: a throwaway database destroyed "
+                        "with the stack; prod turns deletion protection on.")  # fmt: skip
+        if self.cluster is not None:
+            nag.acknowledge(
+                self.cluster,
+                "RDS6",
+                "No IAM database authentication: nothing but RDS Proxy reaches the cluster, "
+                "and the proxy logs in with the two Secrets Manager passwords, as it does "
+                "with engine=postgres; an IAM login path would go unused.",
+            )
+        if self.instance is None:
+            return
+        # The instance's findings: an Aurora cluster's storage spans three zones and its
+        # reader is the standby, it always keeps a day of backups, and cdk-nag's RDS11
+        # flags a provisioned Aurora cluster only on MySQL's port 3306.
+        nag.acknowledge(
+            self.instance,
+            "RDS11",
+            "Only the proxy's security group reaches the database; a non-default port "
+            "would hide nothing from it and would diverge from the local PgBouncer setup.",
+        )
         if not self._profile.multi_az:
             nag.acknowledge(self.instance, "RDS3", "dev profile: single AZ keeps the cost down; "
                         "prod turns Multi-AZ on.")  # fmt: skip
-        if not self._profile.deletion_protection:
-            nag.acknowledge(self.instance, "RDS10", "dev profile: a throwaway database destroyed "
-                        "with the stack; prod turns deletion protection on.")  # fmt: skip
         if self._profile.backup_retention.to_days() == 0:
             nag.acknowledge(self.instance, "RDS13", "dev profile: no backups, the data is the "
                         "seed migration and can be rebuilt; prod keeps 7 days.")  # fmt: skip

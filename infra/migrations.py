@@ -42,8 +42,9 @@ class Migrations(Construct):
             timeout=TIMEOUT,
             security_group=self.security_group,
             # The proxy's target group is a child of the proxy construct, so this waits for
-            # the target registration too.
-            run_at_deploy_after=[database.instance, database.proxy],
+            # the target registration too; a cluster's instances are children of the cluster.
+            # Only the writer's endpoint: migrations write (no DB_READ_ENDPOINT here).
+            run_at_deploy_after=[database.target, database.proxy],
         )
         assert isinstance(function, triggers.TriggerFunction)  # run_at_deploy_after made it one
         self.function = function

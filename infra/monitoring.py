@@ -27,6 +27,7 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from infra.aurora import MAX_CONNECTIONS_PER_INSTANCE
 from infra.profiles import Profile
 from pokedex.deadlines import BORROW_TIMEOUT_S
 
@@ -40,6 +41,13 @@ BORROW_LATENCY_MICROSECONDS = 1_000_000
 # 10% is free for 5 minutes, but at most once every 6 hours and never past its ceiling:
 # below 2 GB someone should look at what is filling it.
 FREE_STORAGE_BYTES = 2 * 1024**3
+# engine=aurora: the cluster volume grows by itself (up to 128 TiB), so free volume space
+# means nothing; what can fill up is each instance's local storage (temporary files, logs).
+# Its size per class is not in a table checked here: 1 GB left is a clear warning on any.
+FREE_LOCAL_STORAGE_BYTES = 1 * 1024**3
+# engine=aurora: 70 % of one db.t4g.medium's max_connections (infra/aurora.py). The proxy's
+# count spans the writer and the reader, so this errs on the early side.
+AURORA_DATABASE_CONNECTIONS = int(0.7 * MAX_CONNECTIONS_PER_INSTANCE)
 
 
 class Monitoring(Construct):
@@ -49,7 +57,7 @@ class Monitoring(Construct):
         construct_id: str,
         *,
         proxy: rds.DatabaseProxy,
-        instance: rds.DatabaseInstance,
+        target: rds.DatabaseInstance | rds.DatabaseCluster,
         function: lambda_.IFunction,
         http_api: apigwv2.HttpApi,
         profile: Profile,
@@ -57,8 +65,11 @@ class Monitoring(Construct):
         super().__init__(scope, construct_id)
         self.topic_key, self.topic = self._build_topic(profile)
         self._proxy_name = proxy.db_proxy_name
-        self._build_proxy_alarms()
-        self._build_instance_alarms(instance)
+        self._build_proxy_alarms(target)
+        if isinstance(target, rds.DatabaseCluster):
+            self._build_cluster_alarms(target)
+        else:
+            self._build_instance_alarms(target)
         self._build_function_alarms(function)
         self._build_api_alarms(http_api)
 
@@ -111,13 +122,15 @@ class Monitoring(Construct):
         alarm.add_alarm_action(actions.SnsAction(self.topic))
         return alarm
 
-    def _build_proxy_alarms(self) -> None:
+    def _build_proxy_alarms(self, target: rds.DatabaseInstance | rds.DatabaseCluster) -> None:
+        on_aurora = isinstance(target, rds.DatabaseCluster)
         self._alarm(
             "ProxyConnections",
             self._proxy_metric("DatabaseConnections", "Sum"),
-            DATABASE_CONNECTIONS,
-            "RDS Proxy holds most of the connections db.t3.micro accepts: clients are "
-            "about to queue for a connection.",
+            AURORA_DATABASE_CONNECTIONS if on_aurora else DATABASE_CONNECTIONS,
+            "RDS Proxy holds most of the connections "
+            f"{'an Aurora db.t4g.medium' if on_aurora else 'db.t3.micro'} accepts: clients "
+            "are about to queue for a connection.",
         )
         self._alarm(
             "ProxyBorrowLatency",
@@ -142,6 +155,17 @@ class Monitoring(Construct):
             FREE_STORAGE_BYTES,
             "The database has less than 2 GB of free storage; autoscaling grows it at most "
             "every 6 hours and up to its ceiling, then writes fail.",
+            datapoints=1,
+            comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        )
+
+    def _build_cluster_alarms(self, cluster: rds.DatabaseCluster) -> None:
+        self._alarm(
+            "FreeLocalStorage",
+            cluster.metric_free_local_storage(period=Duration.minutes(5), statistic="Minimum"),
+            FREE_LOCAL_STORAGE_BYTES,
+            "An Aurora instance has less than 1 GB of local storage left (temporary files, "
+            "logs): large sorts and hash joins are about to fail.",
             datapoints=1,
             comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         )

@@ -1,4 +1,5 @@
-"""The network: a /26 VPC with two isolated /27 subnets and no route to the internet.
+"""The network: a VPC of two isolated subnets (/27 each, /26 with engine=aurora) and no
+route to the internet.
 
 Nothing in the stack talks to the internet. The one AWS API the functions need (Secrets
 Manager) is reached through an interface endpoint, so no NAT gateway is paid for.
@@ -20,13 +21,22 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from infra import zones
+from infra.engines import Engine
 from infra.profiles import Profile
 
-# Each subnet must hold 20 addresses (`python -m infra.address_budget`: 5 reserved by AWS,
-# the endpoint, two Hyperplane interfaces, the DB instance and its replacement, and the 10
-# RDS Proxy needs free); a /28 has 16, a /27 32. The VPC is exactly the two subnets.
-VPC_CIDR = "10.0.0.0/26"
-SUBNET_MASK = 27
+# Each subnet must hold (`python -m infra.address_budget`) 20 addresses with engine=postgres
+# (5 reserved by AWS, the endpoint, two Hyperplane interfaces, the DB instance and its
+# replacement, and the 10 RDS Proxy needs free): a /28 has 16, a /27 32. With engine=aurora,
+# 42: a second DB instance, the proxy's free addresses for it and the read-only endpoint's
+# do not fit in a /27. The VPC is exactly the two subnets.
+SUBNET_MASKS: dict[Engine, int] = {"postgres": 27, "aurora": 26}
+
+
+def vpc_cidr(engine: Engine) -> str:
+    """Room for exactly two subnets of the engine's size."""
+    return f"10.0.0.0/{SUBNET_MASKS[engine] - 1}"
+
+
 AZ_COUNT = zones.ZONE_COUNT  # RDS subnet groups and RDS Proxy both require two AZs
 ISOLATED = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
 
@@ -38,20 +48,21 @@ class Network(Construct):
         construct_id: str,
         *,
         profile: Profile,
+        engine: Engine,
         zone_ids: Sequence[str] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.vpc = ec2.Vpc(
             self,
             "Vpc",
-            ip_addresses=ec2.IpAddresses.cidr(VPC_CIDR),
+            ip_addresses=ec2.IpAddresses.cidr(vpc_cidr(engine)),
             max_azs=AZ_COUNT,
             nat_gateways=0,
             subnet_configuration=[
                 ec2.SubnetConfiguration(
                     name="isolated",
                     subnet_type=ec2.SubnetType.PRIVATE_ISOLATED,
-                    cidr_mask=SUBNET_MASK,
+                    cidr_mask=SUBNET_MASKS[engine],
                 )
             ],
             # Same as the default (true), stated because the endpoint's private DNS needs it.

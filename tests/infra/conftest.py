@@ -56,10 +56,20 @@ class Synth:
         return json.loads(path.read_text())
 
 
+# The variants besides the two profiles, as `cdk -c key=value` would give them.
+AURORA = (("engine", "aurora"),)
+OIDC = (
+    ("jwt_issuer", "https://issuer.example.com/"),
+    ("jwt_audience", "pokedex-api,pokedex-cli"),
+    ("jwt_scopes", "teams.write"),
+)
+
+
 @functools.cache
-def synthesize(profile: str) -> Synth:
+def synthesize(profile: str, variant: tuple[tuple[str, str], ...] = ()) -> Synth:
     outdir = Path(tempfile.mkdtemp(prefix=f"cdk-{profile}-"))
-    app, stack = create_app({**SKIP_BUNDLING, "profile": profile}, outdir=str(outdir))
+    context = {**SKIP_BUNDLING, "profile": profile, **dict(variant)}
+    app, stack = create_app(context, outdir=str(outdir))
     app.synth()
     return Synth(profile, stack, Template.from_stack(stack), outdir)
 
@@ -72,6 +82,40 @@ def dev() -> Synth:
 @pytest.fixture(scope="session")
 def prod() -> Synth:
     return synthesize("prod")
+
+
+@pytest.fixture(scope="session")
+def aurora_dev() -> Synth:
+    return synthesize("dev", AURORA)
+
+
+@pytest.fixture(scope="session", params=["dev", "prod"])
+def aurora(request: pytest.FixtureRequest) -> Synth:
+    """engine=aurora in both profiles."""
+    return synthesize(request.param, AURORA)
+
+
+@pytest.fixture(scope="session")
+def oidc() -> Synth:
+    """A dev stack that trusts an outside OpenID Connect issuer, with a required scope."""
+    return synthesize("dev", OIDC)
+
+
+# Every template the app can make that the checks (cdk-nag, cfn-lint) run on.
+VARIANTS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
+    "dev": ("dev", ()),
+    "prod": ("prod", ()),
+    "aurora-dev": ("dev", AURORA),
+    "aurora-prod": ("prod", AURORA),
+    "oidc-dev": ("dev", OIDC),
+}
+
+
+@pytest.fixture(scope="session", params=sorted(VARIANTS))
+def every_variant(request: pytest.FixtureRequest) -> Synth:
+    """Each profile with each engine, and the OIDC configuration."""
+    profile, variant = VARIANTS[request.param]
+    return synthesize(profile, variant)
 
 
 @pytest.fixture(scope="session", params=["dev", "prod"])

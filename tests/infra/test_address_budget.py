@@ -9,7 +9,7 @@ from infra.address_budget import (
     budget,
     smallest_prefix,
 )
-from infra.network import SUBNET_MASK
+from infra.network import SUBNET_MASKS
 
 pytestmark = pytest.mark.infra
 
@@ -29,7 +29,24 @@ def test_every_subnet_holds_its_budget(synth):
 
 def test_the_subnets_are_the_smallest_that_hold_the_budget(synth):
     need = max(b.need for b in budget(synth.json))
-    assert smallest_prefix(need) == SUBNET_MASK
+    assert smallest_prefix(need) == SUBNET_MASKS["postgres"]
+
+
+def test_aurora_subnets_hold_the_second_instance_and_the_read_only_endpoint(aurora):
+    budgets = budget(aurora.json)
+    assert len(budgets) == 2
+    for b in budgets:
+        assert b.spare >= 0, (b.cidr, b.demands)
+        instances = [what for what in b.demands if what.startswith("DB instance")]
+        assert len(instances) == 2  # the writer and the reader, each with room to be replaced
+        endpoint = [n for what, n in b.demands.items() if what.startswith("RDS Proxy endpoint")]
+        assert endpoint == [PROXY_FREE_ADDRESSES]
+        proxy = [n for what, n in b.demands.items() if what.startswith("RDS Proxy Database")]
+        assert proxy == [2 * PROXY_FREE_ADDRESSES]  # free addresses for each target instance
+    need = max(b.need for b in budgets)
+    # A /27 would be short; the subnets are the smallest that hold it.
+    assert need > 32
+    assert smallest_prefix(need) == SUBNET_MASKS["aurora"]
 
 
 def test_the_old_slash_28_was_too_small(synth):

@@ -18,23 +18,36 @@ from infra.application import create_app
 pytestmark = pytest.mark.infra
 
 SKIP_BUNDLING = {"aws:cdk:bundling-stacks": []}
+# The context of each checked variant beside the profile (as in conftest.VARIANTS).
+VARIANT_CONTEXT = {
+    "dev": {"profile": "dev"},
+    "prod": {"profile": "prod"},
+    "aurora-dev": {"profile": "dev", "engine": "aurora"},
+    "aurora-prod": {"profile": "prod", "engine": "aurora"},
+    "oidc-dev": {
+        "profile": "dev",
+        "jwt_issuer": "https://issuer.example.com/",
+        "jwt_audience": "pokedex-api",
+        "jwt_scopes": "teams.write",
+    },
+}
 
 _CACHE: dict[str, tuple[set[tuple[str, str]], list[tuple[str, str, str]]]] = {}
 
 
-def _findings_without_acknowledgements(profile):
+def _findings_without_acknowledgements(variant):
     """(rule, resource path) of every AwsSolutions finding, and the acknowledgements made."""
-    if profile in _CACHE:
-        return _CACHE[profile]
+    if variant in _CACHE:
+        return _CACHE[variant]
     recorded = []
-    outdir = Path(tempfile.mkdtemp(prefix=f"cdk-nag-{profile}-"))
+    outdir = Path(tempfile.mkdtemp(prefix=f"cdk-nag-{variant}-"))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(
             nag,
             "acknowledge",
             lambda scope, rule, reason: recorded.append((scope.node.path, rule, reason)),
         )
-        app, _ = create_app({**SKIP_BUNDLING, "profile": profile}, outdir=str(outdir))
+        app, _ = create_app({**SKIP_BUNDLING, **VARIANT_CONTEXT[variant]}, outdir=str(outdir))
         with pytest.raises(Exception, match="ValidationFailed"):
             app.synth()
     report = json.loads((outdir / "validation-report.json").read_text())
@@ -44,16 +57,17 @@ def _findings_without_acknowledgements(profile):
         for violation in plugin["violations"]
         for construct in violation["violatingConstructs"]
     }
-    _CACHE[profile] = (findings, recorded)
-    return _CACHE[profile]
+    _CACHE[variant] = (findings, recorded)
+    return _CACHE[variant]
 
 
-def test_synth_reports_no_unacknowledged_finding(synth):
-    report = json.loads((synth.outdir / "validation-report.json").read_text())
+def test_synth_reports_no_unacknowledged_finding(every_variant):
+    report = json.loads((every_variant.outdir / "validation-report.json").read_text())
     assert report["pluginReports"] == []
 
 
-def test_every_acknowledgement_has_a_real_reason(synth):
+def test_every_acknowledgement_has_a_real_reason(every_variant):
+    synth = every_variant
     acknowledged = {
         rule: reason
         for entries in synth.metadata().values()
@@ -67,9 +81,9 @@ def test_every_acknowledgement_has_a_real_reason(synth):
         assert len(reason.split()) >= 8, f"{rule}: reason too thin: {reason!r}"
 
 
-@pytest.mark.parametrize("profile", ["dev", "prod"])
-def test_acknowledgements_match_findings_exactly(profile):
-    findings, acknowledgements = _findings_without_acknowledgements(profile)
+@pytest.mark.parametrize("variant", sorted(VARIANT_CONTEXT))
+def test_acknowledgements_match_findings_exactly(variant):
+    findings, acknowledgements = _findings_without_acknowledgements(variant)
 
     def covered(finding, ack):
         (rule, path), (scope, acked_rule, _) = finding, ack
@@ -87,7 +101,14 @@ def test_prod_fixes_what_dev_acknowledges():
     assert dev_rules - prod_rules == {"RDS3", "RDS10", "RDS13"}
 
 
-def test_cfn_lint_finds_nothing(synth):
+def test_the_user_pools_findings_go_with_the_user_pool():
+    dev_rules = {rule for _, rule, _ in _findings_without_acknowledgements("dev")[1]}
+    oidc_rules = {rule for _, rule, _ in _findings_without_acknowledgements("oidc-dev")[1]}
+    assert dev_rules - oidc_rules == {"COG2", "COG8"}
+
+
+def test_cfn_lint_finds_nothing(every_variant):
+    synth = every_variant
     template = synth.outdir / f"{synth.stack.stack_name}.template.json"
     matches = lint_file(template)
     assert [f"{m.rule.id} {m.message}" for m in matches] == []
