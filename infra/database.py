@@ -24,7 +24,7 @@ from infra import aurora, nag
 from infra.engines import Engine
 from infra.network import ISOLATED, Network
 from infra.profiles import Profile
-from pokedex import deadlines
+from pokedex import deadlines, pooling
 from pokedex.function_spec import API_FUNCTION
 
 ENGINE_VERSION = rds.PostgresEngineVersion.VER_17_9  # pinned minor: a bare "17" drifts
@@ -154,6 +154,10 @@ class Database(Construct):
             # The default 120 s outlives the function (30 s): a client would be killed
             # waiting. One value with PgBouncer's query_wait_timeout (pokedex/deadlines.py).
             borrow_timeout=Duration.seconds(deadlines.BORROW_TIMEOUT_S),
+            # RDS Proxy's defaults, written down: PgBouncer is configured from the same
+            # numbers locally (pokedex/pooling.py).
+            max_connections_percent=pooling.MAX_CONNECTIONS_PERCENT,
+            max_idle_connections_percent=pooling.MAX_IDLE_CONNECTIONS_PERCENT,
         )
 
     def allow_client(self, client: ec2.SecurityGroup) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pokedex import deadlines
+from pokedex import deadlines, pooling
 
 pytestmark = pytest.mark.infra
 
@@ -23,6 +23,14 @@ def test_the_proxy_borrow_timeout_is_the_shared_deadline(synth: Any) -> None:
     _, group = synth.one("AWS::RDS::DBProxyTargetGroup")
     pool = group["Properties"]["ConnectionPoolConfigurationInfo"]
     assert pool["ConnectionBorrowTimeout"] == deadlines.BORROW_TIMEOUT_S
+
+
+def test_the_proxy_pool_shape_is_the_shared_one(synth: Any) -> None:
+    # The numbers PgBouncer is configured from locally (pokedex/pooling.py).
+    _, group = synth.one("AWS::RDS::DBProxyTargetGroup")
+    pool = group["Properties"]["ConnectionPoolConfigurationInfo"]
+    assert pool["MaxConnectionsPercent"] == pooling.MAX_CONNECTIONS_PERCENT
+    assert pool["MaxIdleConnectionsPercent"] == pooling.MAX_IDLE_CONNECTIONS_PERCENT
 
 
 def test_a_borrow_and_a_statement_end_before_the_function_does(synth: Any) -> None:

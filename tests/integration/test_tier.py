@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from pokedex import deadlines
+from pokedex import deadlines, pooling
 from pokedex_local.tier import Endpoint, LocalTier, secrets_server
 from pokedex_local.tier.__main__ import READY
 from pokedex_local.tier.processes import alive
@@ -97,6 +98,55 @@ def test_pool_size_is_derived_from_max_connections(tier: LocalTier) -> None:
     # The borrow timeout the CDK app gives RDS Proxy (pokedex/deadlines.py), not 120 s.
     assert config_value(tier, "query_wait_timeout") == str(deadlines.BORROW_TIMEOUT_S)
     assert config_value(tier, "client_idle_timeout") == "1800"
+    # RDS Proxy's MaxIdleConnectionsPercent (50 % of the pool stays open when idle).
+    assert config_value(tier, "min_pool_size") == str(
+        97 * pooling.MAX_IDLE_CONNECTIONS_PERCENT // 100
+    )
+    assert config_value(tier, "server_idle_timeout") == str(pooling.IDLE_TRIM_AFTER_S)
+
+
+def test_pgbouncer_closes_idle_connections_above_the_idle_share(tier_dir: Path) -> None:
+    # A small tier of its own (pool 17, idle floor 8), its trim delay cut to 1 s.
+    with LocalTier(tier_dir, max_connections=20, migrate=True) as small:
+        assert config_value(small, "min_pool_size") == "8"
+        config = small.pgbouncer_config
+        config.write_text(
+            re.sub(r"server_idle_timeout = \d+", "server_idle_timeout = 1", config.read_text())
+        )
+        admin = dataclasses.replace(small.pgbouncer, dbname="pgbouncer").conninfo()
+        with psycopg.connect(admin, autocommit=True, prepare_threshold=None) as console:
+            console.execute("RELOAD")
+
+            def servers() -> dict[str, int]:
+                # The application role's pool (PgBouncer's auth_user has one of its own).
+                cursor = console.execute("SHOW POOLS")
+                names = [c.name for c in cursor.description or []]
+                pools = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+                [pool] = [
+                    p for p in pools if (p["database"], p["user"]) == (small.dbname, small.app_user)
+                ]
+                return {"sv_active": int(pool["sv_active"]), "sv_idle": int(pool["sv_idle"])}
+
+            app = dataclasses.replace(
+                small.pgbouncer, user=small.app_user, password=small.app_password
+            )
+            barrier = threading.Barrier(14)
+
+            def hold() -> None:
+                with psycopg.connect(app.conninfo(), autocommit=True) as conn:
+                    barrier.wait()
+                    conn.execute("SELECT pg_sleep(0.5)")
+
+            threads = [threading.Thread(target=hold) for _ in range(14)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert servers()["sv_idle"] >= 14  # all 14 opened, now idle
+            deadline = time.monotonic() + 10
+            while servers()["sv_idle"] > 8 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert servers()["sv_idle"] == 8
 
 
 def test_a_password_changed_in_the_database_is_picked_up(

@@ -16,6 +16,7 @@ from typing import Any
 
 import psycopg
 
+from pokedex import pooling
 from pokedex_local.tier import certs, pgbouncer, postgres, secrets_server
 from pokedex_local.tier.endpoint import Endpoint
 from pokedex_local.tier.ports import free_port, wait_until_closed
@@ -38,7 +39,7 @@ class LocalTier:
         state_dir: Path,
         *,
         max_connections: int = 100,
-        max_connections_percent: int = 100,
+        max_connections_percent: int = pooling.MAX_CONNECTIONS_PERCENT,
         dbname: str = "pokedex",
         migrate: bool = True,
         supervise: bool = True,
