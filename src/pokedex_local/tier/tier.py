@@ -1,13 +1,19 @@
-"""LocalTier: PostgreSQL behind PgBouncer, with a Secrets Manager endpoint, on one machine."""
+"""LocalTier: PostgreSQL behind PgBouncer, with a Secrets Manager endpoint, on one machine.
+
+With ``reads="replica"`` also a hot standby of that PostgreSQL behind a PgBouncer of its own:
+the read-only endpoint (standby.py).
+"""
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import json
 import secrets
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,7 +22,7 @@ from typing import Any
 
 import psycopg
 
-from pokedex_local.tier import certs, pgbouncer, postgres, secrets_server
+from pokedex_local.tier import certs, pgbouncer, postgres, secrets_server, standby
 from pokedex_local.tier.endpoint import Endpoint
 from pokedex_local.tier.ports import free_port, wait_until_closed
 from pokedex_local.tier.private_file import write_private
@@ -26,6 +32,8 @@ from pokedex_local.tier.supervisor import Supervisor
 
 APP_USER = "pokedex_app"
 HOST = "127.0.0.1"
+# Where the function's reads go: the one endpoint (the writer), or a replica's.
+READS = ("writer", "replica")
 
 
 class LocalTier:
@@ -45,7 +53,12 @@ class LocalTier:
         pg_port: int = 0,
         bouncer_port: int = 0,
         secrets_port: int = 0,
+        reads: str = "writer",
     ) -> None:
+        if reads not in READS:
+            raise ValueError(f"reads must be one of {', '.join(READS)}, not {reads!r}")
+        self.reads = reads
+        self.standby_ready_s: float | None = None  # how long creating the standby took
         self.state_dir = Path(state_dir).absolute()
         self.max_connections = max_connections
         self.max_connections_percent = max_connections_percent
@@ -138,6 +151,10 @@ class LocalTier:
         return self._home / "postgres"
 
     @property
+    def standby_dir(self) -> Path:
+        return self._home / "standby"
+
+    @property
     def pgbouncer_config(self) -> Path:
         return self._home / "pgbouncer" / "pgbouncer.ini"
 
@@ -150,6 +167,12 @@ class LocalTier:
         if via not in ("proxy", "direct"):
             raise ValueError(f"via must be 'proxy' or 'direct', not {via!r}")
         target = self.pgbouncer if via == "proxy" else self.postgres
+        reader = self.pgbouncer_reader if via == "proxy" else self.standby
+        reads = (
+            {}
+            if reader is None
+            else {"DB_READ_ENDPOINT": reader.host, "DB_READ_PORT": str(reader.port)}
+        )
         return {
             "DB_ENDPOINT": target.host,
             "DB_PORT": str(target.port),
@@ -162,6 +185,7 @@ class LocalTier:
             "AWS_REGION": secrets_server.REGION,
             "AWS_DEFAULT_REGION": secrets_server.REGION,
             **secrets_server.FAKE_CREDENTIALS,
+            **reads,
         }
 
     def describe(self) -> dict[str, Any]:
@@ -178,6 +202,29 @@ class LocalTier:
             "max_connections_percent": self.max_connections_percent,
             "data_dir": str(self.data_dir),
             "logs_dir": str(self._home / "logs"),
+            **self._describe_reads(),
+        }
+
+    def _describe_reads(self) -> dict[str, Any]:
+        """The endpoints by role; with a replica, the standby and its PgBouncer as well."""
+        endpoints: dict[str, Any] = {
+            "writer": {"host": self.pgbouncer.host, "port": self.pgbouncer.port},
+            "reader": None,
+        }
+        if self.standby is None or self.pgbouncer_reader is None:
+            return {"reads": self.reads, "endpoints": endpoints}
+        endpoints["reader"] = {
+            "host": self.pgbouncer_reader.host,
+            "port": self.pgbouncer_reader.port,
+        }
+        return {
+            "reads": self.reads,
+            "endpoints": endpoints,
+            "standby": vars(self.standby).copy(),
+            "pgbouncer_reader": vars(self.pgbouncer_reader).copy(),
+            "replication_slot": standby.SLOT,
+            "standby_name": standby.CLUSTER_NAME,
+            "standby_ready_s": self.standby_ready_s,
         }
 
     # -- start-up steps ---------------------------------------------------------------------
@@ -186,6 +233,7 @@ class LocalTier:
         # Fresh passwords on every start: the state is replaced, never reused.
         self._owner_password = secrets.token_urlsafe(24)
         self.app_password = secrets.token_urlsafe(24)
+        self._replication_password = secrets.token_urlsafe(24)
 
     def _assign_ports(self) -> None:
         pg_port, bouncer_port, secrets_port = self._wanted_ports
@@ -196,6 +244,15 @@ class LocalTier:
             HOST, bouncer_port or free_port(), self.dbname, postgres.OWNER, self._owner_password
         )
         self._secrets_port = secrets_port or free_port()
+        self.standby: Endpoint | None = None
+        self.pgbouncer_reader: Endpoint | None = None
+        if self.reads == "replica":
+            self.standby = Endpoint(
+                HOST, free_port(), self.dbname, postgres.OWNER, self._owner_password
+            )
+            self.pgbouncer_reader = Endpoint(
+                HOST, free_port(), self.dbname, postgres.OWNER, self._owner_password
+            )
 
     def _prepare_home(self, user: ServiceUser) -> Path:
         """Stop what an earlier run left behind, then start from empty directories.
@@ -215,7 +272,9 @@ class LocalTier:
             home = self._fallback_home(user)
         for record in self._leftovers(home):
             stop_leftover(record)
-        for name in ("postgres", "pgbouncer", "tls", "logs", "pids.json"):
+        for name in (
+            "postgres", "pgbouncer", "standby", "pgbouncer-reader", "tls", "logs", "pids.json"
+        ):  # fmt: skip
             path = home / name
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path)
@@ -264,7 +323,57 @@ class LocalTier:
         postgres.create_database(admin, self.dbname)
         if self.migrate:
             self._run_migrations()
+        if self.standby is not None:
+            self._start_standby(user, logs, admin)
         self._start_bouncer(user)
+        if self.pgbouncer_reader is not None:
+            self._start_reader_bouncer(user)
+
+    def _start_standby(self, user: ServiceUser, logs: Path, admin: Endpoint) -> None:
+        """After the migrations: the backup holds the data the API reads."""
+        assert self.standby is not None
+        started = time.monotonic()
+        standby.create_replication_role(admin, self._replication_password)
+        streams = Endpoint(
+            HOST, self.postgres.port, "postgres", standby.REPLICATION_USER,
+            self._replication_password,
+        )  # fmt: skip
+        standby.base_backup(streams, self.standby_dir, user)
+        standby.configure(self.standby_dir, port=self.standby.port)
+        self._adopt(self._start_standby_server(user))
+        standby.wait_caught_up(admin, self._standby_admin())
+        self.standby_ready_s = round(time.monotonic() - started, 2)
+
+    def _standby_admin(self) -> Endpoint:
+        assert self.standby is not None
+        return dataclasses.replace(self.standby, dbname="postgres")
+
+    def _start_standby_server(self, user: ServiceUser) -> Child:
+        log = self._home / "logs" / "standby.log"
+        return postgres.start_server(
+            self.standby_dir, log, self._standby_admin(), user, name="standby"
+        )
+
+    def _start_reader_bouncer(self, user: ServiceUser) -> None:
+        assert self.standby is not None
+        assert self.pgbouncer_reader is not None
+        config = pgbouncer.write_config(
+            self._home / "pgbouncer-reader",
+            port=self.pgbouncer_reader.port,
+            pg_port=self.standby.port,
+            pool=self.pool_size,  # the standby has the primary's max_connections
+            cert=self._cert,
+            owner_password=self._owner_password,
+            user=user,
+        )
+        self._adopt(self._start_reader_bouncer_process(config, user))
+
+    def _start_reader_bouncer_process(self, config: Path, user: ServiceUser) -> Child:
+        assert self.pgbouncer_reader is not None
+        log = self._home / "logs" / "pgbouncer-reader.log"
+        return pgbouncer.start_bouncer(
+            config, log, self.pgbouncer_reader.port, user, name="pgbouncer_reader"
+        )
 
     def _store_secrets(self, child: Child) -> None:
         secrets_server.wait(child, self.secrets_endpoint)
@@ -307,7 +416,7 @@ class LocalTier:
                 raise
             return child
 
-        return {
+        starters = {
             "secrets": start_secrets,
             "postgres": lambda: postgres.start_server(
                 self.data_dir, logs / "postgres.log", admin, user
@@ -316,6 +425,15 @@ class LocalTier:
                 self.pgbouncer_config, logs / "pgbouncer.log", self.pgbouncer.port, user
             ),
         }
+        if self.standby is not None:
+            # A standby started again recovers from its own files and resumes streaming
+            # from the slot, which kept the WAL it missed.
+            starters["standby"] = lambda: self._start_standby_server(user)
+            reader_config = self._home / "pgbouncer-reader" / "pgbouncer.ini"
+            starters["pgbouncer_reader"] = lambda: self._start_reader_bouncer_process(
+                reader_config, user
+            )
+        return starters
 
     def _readopt(self, child: Child) -> None:
         self._adopt(child)
