@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> None:
             async def ready(gateway: Gateway, pool: EnvironmentPool) -> None:
                 gateway.openapi = openapi.render().encode()
                 gateway.mode = f"function → {'PgBouncer' if args.via == 'proxy' else 'PostgreSQL'}"
+                gateway.mode += " · reads → standby" if args.reads == "replica" else ""
                 gateway.database_watch = DatabaseWatch(
                     tier.describe()["postgres"],
                     tier.describe()["pgbouncer"] if args.via == "proxy" else None,
