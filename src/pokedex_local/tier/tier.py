@@ -1,19 +1,17 @@
 """LocalTier: PostgreSQL behind PgBouncer, with a Secrets Manager endpoint, on one machine.
 
 With ``reads="replica"`` also a hot standby of that PostgreSQL behind a PgBouncer of its own:
-the read-only endpoint (standby.py).
+the read-only endpoint (replica.py).
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
-import dataclasses
 import json
 import secrets
 import shutil
 import tempfile
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,11 +20,13 @@ from typing import Any
 
 import psycopg
 
-from pokedex_local.tier import certs, pgbouncer, postgres, secrets_server, standby
+from pokedex_local.tier import certs, pgbouncer, postgres, secrets_server
 from pokedex_local.tier.endpoint import Endpoint
 from pokedex_local.tier.ports import free_port, wait_until_closed
 from pokedex_local.tier.private_file import write_private
 from pokedex_local.tier.processes import Child, stop_leftover
+from pokedex_local.tier.replica import DIRECTORIES as REPLICA_DIRECTORIES
+from pokedex_local.tier.replica import Replica
 from pokedex_local.tier.service_user import ServiceUser, service_user
 from pokedex_local.tier.supervisor import Supervisor
 
@@ -58,7 +58,6 @@ class LocalTier:
         if reads not in READS:
             raise ValueError(f"reads must be one of {', '.join(READS)}, not {reads!r}")
         self.reads = reads
-        self.standby_ready_s: float | None = None  # how long creating the standby took
         self.state_dir = Path(state_dir).absolute()
         self.max_connections = max_connections
         self.max_connections_percent = max_connections_percent
@@ -151,10 +150,6 @@ class LocalTier:
         return self._home / "postgres"
 
     @property
-    def standby_dir(self) -> Path:
-        return self._home / "standby"
-
-    @property
     def pgbouncer_config(self) -> Path:
         return self._home / "pgbouncer" / "pgbouncer.ini"
 
@@ -167,12 +162,7 @@ class LocalTier:
         if via not in ("proxy", "direct"):
             raise ValueError(f"via must be 'proxy' or 'direct', not {via!r}")
         target = self.pgbouncer if via == "proxy" else self.postgres
-        reader = self.pgbouncer_reader if via == "proxy" else self.standby
-        reads = (
-            {}
-            if reader is None
-            else {"DB_READ_ENDPOINT": reader.host, "DB_READ_PORT": str(reader.port)}
-        )
+        reads = self.replica.function_env(via) if self.replica else {}
         return {
             "DB_ENDPOINT": target.host,
             "DB_PORT": str(target.port),
@@ -207,25 +197,13 @@ class LocalTier:
 
     def _describe_reads(self) -> dict[str, Any]:
         """The endpoints by role; with a replica, the standby and its PgBouncer as well."""
-        endpoints: dict[str, Any] = {
+        reader = self.replica.reader if self.replica else None
+        endpoints = {
             "writer": {"host": self.pgbouncer.host, "port": self.pgbouncer.port},
-            "reader": None,
+            "reader": {"host": reader.host, "port": reader.port} if reader else None,
         }
-        if self.standby is None or self.pgbouncer_reader is None:
-            return {"reads": self.reads, "endpoints": endpoints}
-        endpoints["reader"] = {
-            "host": self.pgbouncer_reader.host,
-            "port": self.pgbouncer_reader.port,
-        }
-        return {
-            "reads": self.reads,
-            "endpoints": endpoints,
-            "standby": vars(self.standby).copy(),
-            "pgbouncer_reader": vars(self.pgbouncer_reader).copy(),
-            "replication_slot": standby.SLOT,
-            "standby_name": standby.CLUSTER_NAME,
-            "standby_ready_s": self.standby_ready_s,
-        }
+        more = self.replica.describe() if self.replica else {}
+        return {"reads": self.reads, "endpoints": endpoints, **more}
 
     # -- start-up steps ---------------------------------------------------------------------
 
@@ -244,15 +222,11 @@ class LocalTier:
             HOST, bouncer_port or free_port(), self.dbname, postgres.OWNER, self._owner_password
         )
         self._secrets_port = secrets_port or free_port()
-        self.standby: Endpoint | None = None
-        self.pgbouncer_reader: Endpoint | None = None
-        if self.reads == "replica":
-            self.standby = Endpoint(
-                HOST, free_port(), self.dbname, postgres.OWNER, self._owner_password
-            )
-            self.pgbouncer_reader = Endpoint(
-                HOST, free_port(), self.dbname, postgres.OWNER, self._owner_password
-            )
+        self.replica = (
+            Replica.on_free_ports(HOST, self.dbname, postgres.OWNER, self._owner_password)
+            if self.reads == "replica"
+            else None
+        )
 
     def _prepare_home(self, user: ServiceUser) -> Path:
         """Stop what an earlier run left behind, then start from empty directories.
@@ -272,9 +246,7 @@ class LocalTier:
             home = self._fallback_home(user)
         for record in self._leftovers(home):
             stop_leftover(record)
-        for name in (
-            "postgres", "pgbouncer", "standby", "pgbouncer-reader", "tls", "logs", "pids.json"
-        ):  # fmt: skip
+        for name in ("postgres", "pgbouncer", *REPLICA_DIRECTORIES, "tls", "logs", "pids.json"):
             path = home / name
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path)
@@ -323,57 +295,17 @@ class LocalTier:
         postgres.create_database(admin, self.dbname)
         if self.migrate:
             self._run_migrations()
-        if self.standby is not None:
-            self._start_standby(user, logs, admin)
+        if self.replica is not None:
+            self.replica.start(
+                self._home,
+                primary=admin,
+                replication_password=self._replication_password,
+                cert=cert,
+                pool=self.pool_size,
+                user=user,
+                adopt=self._adopt,
+            )
         self._start_bouncer(user)
-        if self.pgbouncer_reader is not None:
-            self._start_reader_bouncer(user)
-
-    def _start_standby(self, user: ServiceUser, logs: Path, admin: Endpoint) -> None:
-        """After the migrations: the backup holds the data the API reads."""
-        assert self.standby is not None
-        started = time.monotonic()
-        standby.create_replication_role(admin, self._replication_password)
-        streams = Endpoint(
-            HOST, self.postgres.port, "postgres", standby.REPLICATION_USER,
-            self._replication_password,
-        )  # fmt: skip
-        standby.base_backup(streams, self.standby_dir, user)
-        standby.configure(self.standby_dir, port=self.standby.port)
-        self._adopt(self._start_standby_server(user))
-        standby.wait_caught_up(admin, self._standby_admin())
-        self.standby_ready_s = round(time.monotonic() - started, 2)
-
-    def _standby_admin(self) -> Endpoint:
-        assert self.standby is not None
-        return dataclasses.replace(self.standby, dbname="postgres")
-
-    def _start_standby_server(self, user: ServiceUser) -> Child:
-        log = self._home / "logs" / "standby.log"
-        return postgres.start_server(
-            self.standby_dir, log, self._standby_admin(), user, name="standby"
-        )
-
-    def _start_reader_bouncer(self, user: ServiceUser) -> None:
-        assert self.standby is not None
-        assert self.pgbouncer_reader is not None
-        config = pgbouncer.write_config(
-            self._home / "pgbouncer-reader",
-            port=self.pgbouncer_reader.port,
-            pg_port=self.standby.port,
-            pool=self.pool_size,  # the standby has the primary's max_connections
-            cert=self._cert,
-            owner_password=self._owner_password,
-            user=user,
-        )
-        self._adopt(self._start_reader_bouncer_process(config, user))
-
-    def _start_reader_bouncer_process(self, config: Path, user: ServiceUser) -> Child:
-        assert self.pgbouncer_reader is not None
-        log = self._home / "logs" / "pgbouncer-reader.log"
-        return pgbouncer.start_bouncer(
-            config, log, self.pgbouncer_reader.port, user, name="pgbouncer_reader"
-        )
 
     def _store_secrets(self, child: Child) -> None:
         secrets_server.wait(child, self.secrets_endpoint)
@@ -425,14 +357,8 @@ class LocalTier:
                 self.pgbouncer_config, logs / "pgbouncer.log", self.pgbouncer.port, user
             ),
         }
-        if self.standby is not None:
-            # A standby started again recovers from its own files and resumes streaming
-            # from the slot, which kept the WAL it missed.
-            starters["standby"] = lambda: self._start_standby_server(user)
-            reader_config = self._home / "pgbouncer-reader" / "pgbouncer.ini"
-            starters["pgbouncer_reader"] = lambda: self._start_reader_bouncer_process(
-                reader_config, user
-            )
+        if self.replica is not None:
+            starters.update(self.replica.starters(user))
         return starters
 
     def _readopt(self, child: Child) -> None:
