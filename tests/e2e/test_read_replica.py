@@ -1,21 +1,26 @@
 """`make run READS=replica`: the Pokédex reads on a hot standby, writes on the primary, and
 a standby killed under load costs no more than the requests it had in flight.
 
-Read-your-writes (pokedex/reads.py): a caller's teams are read from the writer. Once the team
-routes exist, its test is one function here on ``replica_stack``: write a team over HTTP,
-read it back at once, expect it.
+Read-your-writes (pokedex/reads.py): a caller's teams are read from the writer. The tests
+prove it with the standby's replay paused, so that a read served by the standby would miss
+the write: in-process on the function's own App, and over HTTP with a team (which needs
+the team routes and the JWT authorizer: it skips on a stack without them).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -24,7 +29,9 @@ import pytest
 from pokedex.handler import App
 from pokedex_local.loadlab.stack import Stack
 from pokedex_local.loadlab.stack import start as start_stack
-from tests.e2e.gateway_process import get
+from pokedex_local.tier import Endpoint
+from pokedex_local.tier.standby import wait_caught_up
+from tests.e2e.gateway_process import get, request
 
 pytestmark = pytest.mark.e2e
 CLIENTS = 20
@@ -62,6 +69,30 @@ def pokemon_scans(stack: Stack, server: str) -> int:
     return int(row[0]) if row else 0
 
 
+@contextlib.contextmanager
+def replay_paused(stack: Stack) -> Iterator[None]:
+    """The standby stops replaying the primary's WAL (it still streams it): from now on it
+    is behind by whatever the primary writes, as a replica under load can be."""
+    with psycopg.connect(stack.conninfo("standby", dbname="postgres"), autocommit=True) as conn:
+        conn.execute("SELECT pg_wal_replay_pause()")
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_wal_replay_resume()")
+
+
+def in_recovery(conn: psycopg.Connection[Any]) -> bool:
+    row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
+    return bool(row and row[0])
+
+
+def function_app(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> App:
+    """The function's own App, built from the environment the stack gives the function."""
+    for name, value in stack.description["function"]["env"].items():
+        monkeypatch.setenv(name, value)
+    return App.from_env()
+
+
 def tier_pids(stack: Stack) -> dict[str, int]:
     """The tier's children now: tier.json is rewritten when the supervisor replaces one."""
     state_dir = stack.log_path.parent if stack.log_path else None
@@ -84,18 +115,15 @@ def test_list_and_item_reads_are_served_by_the_standby(replica_stack: Stack) -> 
     assert pokemon_scans(replica_stack, "postgres") == writer_scans
 
 
+def standby_endpoint(stack: Stack) -> Endpoint:
+    return Endpoint(**stack.endpoint("standby"))
+
+
 def test_the_function_writes_to_the_primary_and_reads_from_the_standby(
     replica_stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given the function's own App, built from the environment the stack gives it
-    for name, value in replica_stack.description["function"]["env"].items():
-        monkeypatch.setenv(name, value)
-    app = App.from_env()
-
-    def in_recovery(conn: psycopg.Connection[Any]) -> bool:
-        row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
-        return bool(row and row[0])
-
+    # Given the function's own App
+    app = function_app(replica_stack, monkeypatch)
     # Then app.db (writes, and the reads that must see them) reaches the primary, app.reads
     # the standby, each through its own PgBouncer
     assert app.db.run(in_recovery) is False
@@ -104,6 +132,57 @@ def test_the_function_writes_to_the_primary_and_reads_from_the_standby(
     endpoints = replica_stack.description["endpoints"]
     assert int(env["DB_PORT"]) == endpoints["writer"]["port"]
     assert int(env["DB_READ_PORT"]) == endpoints["reader"]["port"]
+
+
+def test_a_write_is_read_back_at_once_from_the_writer_while_the_standby_lags(
+    replica_stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = function_app(replica_stack, monkeypatch)
+    with psycopg.connect(replica_stack.conninfo("postgres"), autocommit=True) as owner:
+        owner.execute("CREATE TABLE written (note text)")
+        owner.execute("GRANT SELECT ON written TO pokedex_app")
+        # the standby has the table before it falls behind
+        wait_caught_up(
+            Endpoint(**replica_stack.endpoint("postgres")), standby_endpoint(replica_stack)
+        )
+        with replay_paused(replica_stack):
+            # When a row is written on the primary while the standby lags
+            owner.execute("INSERT INTO written VALUES ('just written')")
+
+            def notes(conn: psycopg.Connection[Any]) -> list[Any]:
+                return conn.execute("SELECT note FROM written").fetchall()
+
+            # Then the writer (teams' reads) sees it at once; the reader does not yet
+            assert app.db.run(notes, idempotent=True) == [("just written",)]
+            assert app.reads.run(notes, idempotent=True) == []
+            # and the Pokédex reads go on from the lagging standby
+            assert get(replica_stack.api_url + "/poke_info/25").status == 200
+        owner.execute("DROP TABLE written")
+
+
+def test_a_team_written_is_read_back_at_once_by_its_author(replica_stack: Stack) -> None:
+    auth = replica_stack.description.get("auth")
+    if auth is None:
+        pytest.skip("the team routes and the JWT authorizer are not in this stack yet")
+    command = [sys.executable, "-m", "pokedex_local.auth.token", "--user", "ash"]
+    command += ["--state-dir", str(Path(auth["key_file"]).parent)]
+    minted = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert minted.returncode == 0, minted.stderr
+    headers = {
+        "Authorization": f"Bearer {minted.stdout.splitlines()[-1]}",
+        "content-type": "application/json",
+    }
+    body = json.dumps({"name": "read your writes", "members": [25, 133]}).encode()
+    with replay_paused(replica_stack):
+        # When ash writes a team while the standby lags
+        created = request("POST", replica_stack.api_url + "/teams", body, headers)
+        assert created.status == 201, created.body
+        # Then ash reads it back at once: from the writer (the standby has not replayed it)
+        again = get(replica_stack.api_url + created.headers["location"], headers=headers)
+        assert again.status == 200, again.body
+        assert again.json()["name"] == "read your writes"
+        listed = get(replica_stack.api_url + "/teams", headers=headers).json()
+        assert created.json()["id"] in [team["id"] for team in listed]
 
 
 @dataclass
