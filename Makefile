@@ -10,9 +10,11 @@ setup:
 	@scripts/bootstrap.sh
 
 ## run: the whole system on this machine (VIA=direct bypasses PgBouncer; PORT=3000;
-## ENV="KEY=VALUE ..." adds variables to the function; DEBUG=1 listens for debugpy on 5678)
+## ENV="KEY=VALUE ..." adds variables to the function; DEBUG=1 listens for debugpy on 5678;
+## READS=replica puts the Pokédex reads on a hot standby behind its own PgBouncer)
 run: setup
 	$(UV) python -m pokedex_local.run $(if $(VIA),--via $(VIA)) $(if $(PORT),--port $(PORT)) \
+		$(if $(READS),--reads $(READS)) \
 		$(foreach pair,$(ENV),--env=$(pair)) $(if $(DEBUG),--debug-port $(or $(DEBUG_PORT),5678))
 
 ## token: a bearer token for the running stack's JWT authorizer, its last line
@@ -53,9 +55,9 @@ deploy: setup
 destroy: setup
 	npx --yes aws-cdk@2 destroy $(CDK_CONTEXT)
 
-## load: the load lab, proxy against direct (see docs/benchmarks.md)
+## load: the load lab, proxy against direct (see docs/benchmarks.md); READS=replica: reads on a standby
 load: setup
-	$(UV) python -m pokedex_local.loadlab $(LOAD_ARGS)
+	$(UV) python -m pokedex_local.loadlab $(if $(READS),--reads $(READS)) $(LOAD_ARGS)
 
 ## chaos: the fault lab: one fault at a time under steady load, then the durability run of
 ## team writes across crashes (see docs/reliability.md)

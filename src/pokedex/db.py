@@ -74,6 +74,26 @@ def classify(exc: psycopg.OperationalError | psycopg.InternalError) -> Failure:
     return Failure.LINK
 
 
+def unreachable(exc: psycopg.OperationalError) -> bool:
+    """Whether the server could not be reached or had no connection to give: the work
+    never ran there (a link refused or broken, no free slot, the proxy's borrow timeout),
+    as opposed to work that ran and failed (a statement timeout, a lock not available)."""
+    text = str(exc)
+    if classify(exc) is Failure.LINK:
+        return True
+    return exc.sqlstate == "53300" or any(phrase in text for phrase in _BUSY_PHRASES)
+
+
+class Runner(Protocol):
+    """What the use cases need of a database: a Database, or reads.ReadRouting."""
+
+    def begin(self, remaining_s: float | None) -> None: ...
+
+    def run(
+        self, work: Callable[[psycopg.Connection[Any]], T], *, idempotent: bool = False
+    ) -> T: ...
+
+
 class CredentialSource(Protocol):
     def get(self, *, refresh: bool = False) -> DbCredentials: ...
 
@@ -92,8 +112,12 @@ class Database:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        retry_budget_s: float = RETRY_BUDGET_S,
     ) -> None:
         self._settings = settings
+        # 0 turns retries off: a read endpoint's failure is better served by the writer at
+        # once than retried (pokedex/reads.py).
+        self._retry_budget_s = retry_budget_s
         self._credentials = credentials
         self._connect = connect
         self._clock = clock
@@ -114,9 +138,9 @@ class Database:
         A failure to connect is always retried (nothing reached the database). A failure
         after the work was sent is retried only if ``idempotent``: a read run twice is a
         read, a write might be applied twice. Retries pause 0.1 s, doubling to 1 s with
-        jitter, for at most ``RETRY_BUDGET_S`` and never into the last ``RETRY_RESERVE_S``
-        of the invocation (``deadline``). What cannot be retried or runs out of time is a
-        503 with Retry-After.
+        jitter, for at most ``retry_budget_s`` (``RETRY_BUDGET_S`` unless told) and never
+        into the last ``RETRY_RESERVE_S`` of the invocation (``deadline``). What cannot be
+        retried or runs out of time is a 503 with Retry-After.
         """
         started = self._clock()
         attempt = 0
@@ -158,7 +182,7 @@ class Database:
 
     def _time_for(self, pause: float, started: float) -> bool:
         now = self._clock()
-        if now + pause - started > RETRY_BUDGET_S:
+        if now + pause - started > self._retry_budget_s:
             return False
         return self.deadline is None or now + pause + RETRY_RESERVE_S < self.deadline
 

@@ -30,6 +30,9 @@ class FunctionSpec:
     reserved_concurrency: dict[str, int]
     # The PostgreSQL role the function logs in as (created by migrations/0003_app_role.sql).
     database_role: str
+    # Variables the function also reads when a deployment has what they describe (a read
+    # endpoint: pokedex/reads.py); unset, the function runs without it.
+    optional_environment: tuple[str, ...] = ()
 
 
 API_FUNCTION = FunctionSpec(
@@ -42,4 +45,5 @@ API_FUNCTION = FunctionSpec(
     environment=("DB_ENDPOINT", "DB_PORT", "DB_NAME", "DB_SSLMODE", "DB_SSLROOTCERT", "SECRET"),
     reserved_concurrency={"dev": 20, "prod": 100},
     database_role="pokedex_app",
+    optional_environment=("DB_READ_ENDPOINT", "DB_READ_PORT"),
 )

@@ -13,9 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 from pokedex import http, listing, pokemon, teams
-from pokedex.db import Database
+from pokedex.db import Database, Runner
 from pokedex.errors import BadRequest, PokedexError
 from pokedex.observability import configure_logging
+from pokedex.reads import ReadRouting
 from pokedex.secrets import SecretCache, SecretsManagerClient
 from pokedex.settings import Settings
 
@@ -31,17 +32,22 @@ class App:
     """
 
     def __init__(
-        self, db: Database, secret: SecretCache | None = None, reads: Database | None = None
+        self, db: Database, secret: SecretCache | None = None, reads: Runner | None = None
     ) -> None:
         self.db = db
         self.secret = secret
-        self.reads = reads or db
+        self.reads: Runner = reads or db
 
     @classmethod
     def from_env(cls) -> App:
         settings = Settings.from_env()
         secret = SecretCache(settings.secret_id, SecretsManagerClient().get_secret_string)
-        return cls(Database(settings, secret), secret)
+        db = Database(settings, secret)
+        reader = settings.for_reads()
+        if reader is None:
+            return cls(db, secret)
+        # The reader is not retried: the writer serves a read it cannot (pokedex/reads.py).
+        return cls(db, secret, ReadRouting(Database(reader, secret, retry_budget_s=0.0), db))
 
 
 def _list_pokemon(app: App, request: http.Request) -> http.Reply:

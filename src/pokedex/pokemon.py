@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pokedex.db import Database, load_query
+from pokedex.db import Runner, load_query
 from pokedex.errors import BadRequest, NotFound
 from pokedex.listing import ListQuery
 
@@ -26,7 +26,7 @@ def parse_dex_number(raw: str) -> int:
     return int(raw)
 
 
-def list_pokemon(db: Database) -> str:
+def list_pokemon(db: Runner) -> str:
     body = db.run(lambda conn: conn.execute(_LIST).fetchone(), idempotent=True)
     assert body is not None  # an aggregate always returns one row
     return str(body[0])
@@ -38,7 +38,7 @@ class Page:
     next_after: int | None  # the cursor of the next page, if there is one
 
 
-def search_pokemon(db: Database, query: ListQuery) -> Page:
+def search_pokemon(db: Runner, query: ListQuery) -> Page:
     """The list, filtered and paged; without any parameter, the original list's query."""
     if query.is_original:
         return Page(list_pokemon(db), None)
@@ -55,13 +55,13 @@ def search_pokemon(db: Database, query: ListQuery) -> Page:
     return Page(str(body), int(last) if more and last is not None else None)
 
 
-def list_types(db: Database) -> str:
+def list_types(db: Runner) -> str:
     row = db.run(lambda conn: conn.execute(_TYPES).fetchone(), idempotent=True)
     assert row is not None
     return str(row[0])
 
 
-def get_pokemon(db: Database, dex_number: int) -> str:
+def get_pokemon(db: Runner, dex_number: int) -> str:
     if dex_number > _MAX_INTEGER:
         raise NotFound(f"no Pokémon with dex_number {dex_number}")
     row = db.run(

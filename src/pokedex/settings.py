@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pokedex.deadlines import CONNECT_TIMEOUT_S
@@ -27,21 +27,41 @@ class Settings:
     # libpq's default (~/.postgresql/root.crt).
     db_sslrootcert: str | None = None
     connect_timeout_s: int = CONNECT_TIMEOUT_S
+    # A read-only endpoint (a replica, an Aurora reader endpoint) for the reads that need not
+    # see this API's writes; None: every query goes to db_endpoint. See pokedex/reads.py.
+    db_read_endpoint: str | None = None
+    db_read_port: int = 5432
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
+        port = _integer(env, "DB_PORT", 5432, low=1, high=65535)
+        read_endpoint = env.get("DB_READ_ENDPOINT", "").strip() or None
+        if read_endpoint is None and env.get("DB_READ_PORT", "").strip():
+            # A port alone would be silently ignored: say which half is missing.
+            raise ConfigurationError(
+                "environment variable DB_READ_PORT is set but DB_READ_ENDPOINT is missing or empty"
+            )
         return cls(
             db_endpoint=_required(env, "DB_ENDPOINT"),
             secret_id=_required(env, "SECRET"),
-            db_port=_integer(env, "DB_PORT", 5432, low=1, high=65535),
+            db_port=port,
             db_name=env.get("DB_NAME", "").strip() or None,
             db_sslmode=_choice(env, "DB_SSLMODE", "require", SSL_MODES),
             db_sslrootcert=_existing_file(env, "DB_SSLROOTCERT"),
             connect_timeout_s=_integer(
                 env, "DB_CONNECT_TIMEOUT", CONNECT_TIMEOUT_S, low=1, high=60
             ),
+            db_read_endpoint=read_endpoint,
+            db_read_port=_integer(env, "DB_READ_PORT", port, low=1, high=65535),
         )
+
+    def for_reads(self) -> Settings | None:
+        """These settings pointed at the read endpoint (same database, credentials and TLS),
+        or None when there is none."""
+        if self.db_read_endpoint is None:
+            return None
+        return replace(self, db_endpoint=self.db_read_endpoint, db_port=self.db_read_port)
 
 
 def _required(env: Mapping[str, str], name: str) -> str:

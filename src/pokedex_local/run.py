@@ -32,6 +32,7 @@ from pokedex_local.lambda_env.pool import EnvironmentPool
 from pokedex_local.live.database import DatabaseWatch
 from pokedex_local.tier import LocalTier
 from pokedex_local.tier.private_file import write_private
+from pokedex_local.tier.tier import READS
 
 HANDLER = API_FUNCTION.handler
 # Watched for hot reload: the function package (POKEDEX_RELOAD=0 turns it off).
@@ -71,6 +72,14 @@ def parser() -> argparse.ArgumentParser:
         help="PostgreSQL max_connections, as on a small RDS instance "
         f"[env POKEDEX_DB_MAX_CONNECTIONS, default {max_connections}]",
     )
+    reads = os.environ.get("POKEDEX_READS", "writer")
+    parser.add_argument(
+        "--reads",
+        choices=READS,
+        default=reads,
+        help="where the Pokédex reads go: the writer, or a hot standby behind a PgBouncer of "
+        f"its own (replica; docs/local-runtime.md) [env POKEDEX_READS, default {reads}]",
+    )
     cli.add_options(parser)
     # The function's one runtime dependency is imported once by the fork server and shared:
     # a thousand cold starts then cost the handler's own import, not psycopg's ~150 ms of
@@ -100,7 +109,9 @@ def main(argv: list[str] | None = None) -> None:
         args.jwt_key_file = str(state_dir / KEY_FILE)
     print(f"starting the database tier in {state_dir} ...", file=sys.stderr, flush=True)
     try:
-        with LocalTier(state_dir, max_connections=args.db_max_connections) as tier:
+        with LocalTier(
+            state_dir, max_connections=args.db_max_connections, reads=args.reads
+        ) as tier:
             if os.environ.get(statement_log.ENV_FLAG):
                 statement_log.capture_tier(tier, state_dir)  # for the pinning detector
             env = function_env(tier.function_env(args.via))
@@ -112,9 +123,11 @@ def main(argv: list[str] | None = None) -> None:
             async def ready(gateway: Gateway, pool: EnvironmentPool) -> None:
                 gateway.openapi = openapi.render().encode()
                 gateway.mode = f"function → {'PgBouncer' if args.via == 'proxy' else 'PostgreSQL'}"
+                gateway.mode += " · reads → standby" if args.reads == "replica" else ""
                 gateway.database_watch = DatabaseWatch(
                     tier.describe()["postgres"],
                     tier.describe()["pgbouncer"] if args.via == "proxy" else None,
+                    tier.describe().get("standby"),
                 )
                 description = describe(args.via, gateway, pool, tier)
                 write_stack(stack_file, {**description, "state_dir": str(state_dir)})
@@ -192,7 +205,8 @@ def function_env(tier_env: dict[str, str]) -> dict[str, str]:
     """The tier's settings under the names the specification gives the function (one it
     has no value for, DB_SSLROOTCERT, empty: unset), plus what Lambda's runtime provides in
     the cloud (AWS_*: region, credentials, the Secrets Manager endpoint override)."""
-    extra = sorted(k for k in tier_env if k not in API_FUNCTION.environment)
+    known = {*API_FUNCTION.environment, *API_FUNCTION.optional_environment}
+    extra = sorted(k for k in tier_env if k not in known)
     if any(not name.startswith("AWS_") for name in extra):
         raise ValueError(f"the tier sets variables the function spec does not name: {extra}")
     return {**{name: tier_env.get(name, "") for name in API_FUNCTION.environment}, **tier_env}

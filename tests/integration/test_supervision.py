@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from pokedex.secrets import SecretCache, SecretsManagerClient
-from pokedex_local.tier import LocalTier
+from pokedex_local.tier import Endpoint, LocalTier
 from pokedex_local.tier.processes import alive
 
 pytestmark = pytest.mark.integration
@@ -28,8 +28,10 @@ def wait_until(probe: Callable[[], bool], deadline_s: float) -> float:
     return time.monotonic() - started
 
 
-def app_answers(tier: LocalTier) -> bool:
-    app = dataclasses.replace(tier.pgbouncer, user=tier.app_user, password=tier.app_password)
+def app_answers(tier: LocalTier, endpoint: Endpoint | None = None) -> bool:
+    """Whether the application role reads the Pokédex through ``endpoint`` (PgBouncer)."""
+    target = endpoint or tier.pgbouncer
+    app = dataclasses.replace(target, user=tier.app_user, password=tier.app_password)
     try:
         with psycopg.connect(app.conninfo(sslmode="require"), connect_timeout=2) as conn:
             return conn.execute("SELECT count(*) FROM pokemon").fetchone() == (1025,)

@@ -19,3 +19,11 @@ def test_every_specified_name_is_set_and_aws_ones_pass_through() -> None:
 def test_a_variable_the_spec_does_not_name_is_refused() -> None:
     with pytest.raises(ValueError, match="DB_POOL_SIZE"):
         function_env({"DB_ENDPOINT": "127.0.0.1", "DB_POOL_SIZE": "5"})
+
+
+def test_the_optional_read_endpoint_passes_through_when_the_tier_sets_it() -> None:
+    tier_env = {"DB_ENDPOINT": "127.0.0.1", "DB_READ_ENDPOINT": "127.0.0.1", "DB_READ_PORT": "1"}
+    env = function_env(tier_env)
+    assert (env["DB_READ_ENDPOINT"], env["DB_READ_PORT"]) == ("127.0.0.1", "1")
+    # and without a replica the function gets neither (the cloud's writer-only deployment)
+    assert "DB_READ_ENDPOINT" not in function_env({"DB_ENDPOINT": "127.0.0.1"})

@@ -38,3 +38,37 @@ def test_a_missing_variable_is_named(missing: str) -> None:
 def test_a_malformed_variable_is_named(name: str, value: str) -> None:
     with pytest.raises(ConfigurationError, match=name):
         Settings.from_env({**BASE, name: value})
+
+
+def test_no_read_endpoint_by_default() -> None:
+    s = Settings.from_env(BASE)
+    assert s.db_read_endpoint is None
+    assert s.for_reads() is None
+
+
+def test_the_read_port_defaults_to_the_writer_port() -> None:
+    s = Settings.from_env({**BASE, "DB_PORT": "6432", "DB_READ_ENDPOINT": "reader.example"})
+    reader = s.for_reads()
+    assert reader is not None
+    assert (reader.db_endpoint, reader.db_port) == ("reader.example", 6432)
+    # the rest (database, TLS, secret) is the writer's
+    assert (reader.db_sslmode, reader.secret_id) == (s.db_sslmode, s.secret_id)
+
+
+def test_a_read_port_of_its_own() -> None:
+    env = {**BASE, "DB_READ_ENDPOINT": "reader.example", "DB_READ_PORT": "6433"}
+    reader = Settings.from_env(env).for_reads()
+    assert reader is not None
+    assert reader.db_port == 6433
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "70000"])
+def test_a_malformed_read_port_is_named(value: str) -> None:
+    env = {**BASE, "DB_READ_ENDPOINT": "reader.example", "DB_READ_PORT": value}
+    with pytest.raises(ConfigurationError, match="DB_READ_PORT"):
+        Settings.from_env(env)
+
+
+def test_a_read_port_without_a_read_endpoint_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="DB_READ_PORT is set but DB_READ_ENDPOINT"):
+        Settings.from_env({**BASE, "DB_READ_PORT": "6433"})

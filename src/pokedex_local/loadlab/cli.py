@@ -54,6 +54,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="connection modes to run, in order: proxy, direct [%(default)s]",
     )
     p.add_argument(
+        "--reads",
+        choices=("writer", "replica"),
+        default="writer",
+        help="where the function's Pokédex reads go on the stacks the lab starts: the writer,"
+        " or a hot standby behind its own PgBouncer (replica) [%(default)s]",
+    )
+    p.add_argument(
         "--mix",
         default="get=0.85,list=0.05,absent=0.05,invalid=0.05",
         help="weights of the routes: get, list, absent, invalid [%(default)s]",
@@ -166,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             "warmup_seconds": args.warmup_seconds,
             "mix": args.mix_weights,
             "preload": args.preload,
+            "reads": args.reads,
         },
         "limits": {},
         "steps": [],
@@ -176,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
             run_mode(attach(args.stack), args, console, results)
         else:
             for mode in args.mode_list:
-                extra = [f"--preload={args.preload}"]  # even empty: run.py defaults to psycopg
+                # --preload even empty: run.py defaults to psycopg
+                extra = [f"--preload={args.preload}", f"--reads={args.reads}"]
                 stack = start(mode, args.state_dir / mode, extra=extra)
                 try:
                     run_mode(stack, args, console, results)

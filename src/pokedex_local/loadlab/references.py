@@ -127,7 +127,8 @@ def verdicts(results: dict[str, Any]) -> list[str]:
     proxy = [s for s in steps if s["mode"] == "proxy"]
     if proxy:
         top = max(proxy, key=lambda s: s["concurrency"])
-        worst = max(s["max_api_backends"] for s in proxy)
+        # With a replica each server has its own pool of that size: the worst of the two.
+        worst = max(max(s["max_api_backends"], s.get("max_standby_api_backends", 0)) for s in proxy)
         lost = sum(s["failed"] + s.get("warmup_failed", 0) for s in proxy)
         ok = lost == 0 and (pool is None or worst <= pool)
         lines.append(

@@ -18,13 +18,25 @@ def _ms(value: float | None) -> str:
 
 def summary_table(steps: list[dict[str, Any]]) -> Table:
     table = Table(title="Load lab: per step", header_style="bold")
+    # READS=replica: where the API role's backends are, and who served the reads
+    replica = any("reads_on_standby" in s for s in steps)
     for column in (
         "mode", "clients", "req/s", "p50 ms", "p95 ms", "p99 ms", "served", "failed",
         "errors", "warm-up failed", "PG backends (API)", "sv_active", "cl_waiting", "envs",
         "cold starts",
+        *(("standby backends (API)", "reads writer/standby", "lag max B") if replica else ()),
     ):  # fmt: skip
         table.add_column(column, justify="left" if column in ("mode", "errors") else "right")
     for s in steps:
+        extra = (
+            (
+                str(s.get("max_standby_api_backends", "-")),
+                f"{s.get('reads_on_writer', '-')}/{s.get('reads_on_standby', '-')}",
+                str(s.get("max_replay_lag_bytes", "-")),
+            )
+            if replica
+            else ()
+        )
         errors = ", ".join(f"{k}: {v}" for k, v in sorted(s["errors"].items())) or "-"
         table.add_row(
             s["mode"],
@@ -42,6 +54,7 @@ def summary_table(steps: list[dict[str, Any]]) -> Table:
             str(s["max_cl_waiting"]),
             str(s["max_environments"]),
             str(s["cold_starts"]),
+            *extra,
         )
     return table
 
@@ -74,10 +87,14 @@ def write_chart(path: Path, results: dict[str, Any]) -> None:
         if not rows:
             continue
         x = [s["concurrency"] for s in rows]
+        on_writer = " on the writer" if any("reads_on_standby" in s for s in rows) else ""
         conn_ax.plot(x, [s["max_api_backends"] for s in rows], "o-", color=color,
-                     label=f"{label}: open")  # fmt: skip
+                     label=f"{label}: open{on_writer}")  # fmt: skip
         conn_ax.plot(x, [s.get("max_api_busy", 0) for s in rows], "v:", color=color,
                      label=f"{label}: running a statement")  # fmt: skip
+        if any("max_standby_api_backends" in s for s in rows):  # READS=replica
+            conn_ax.plot(x, [s.get("max_standby_api_backends", 0) for s in rows], "D-.",
+                         color=color, alpha=0.6, label=f"{label}: open on the standby")  # fmt: skip
         err_ax.plot(x, [100 * s["failed"] / max(1, s["served"] + s["failed"]) for s in rows],
                     "o-", color=color, label=label)  # fmt: skip
         lat_ax.plot(x, [s["p50_ms"] or float("nan") for s in rows], "o-", color=color,
@@ -90,7 +107,12 @@ def write_chart(path: Path, results: dict[str, Any]) -> None:
         conn_ax.axhline(limits["max_connections"], color="gray", ls=":", label="max_connections")
     if "pool_size" in limits:
         conn_ax.axhline(limits["pool_size"], color="tab:green", ls="--", label="PgBouncer pool")
-    conn_ax.set_title("PostgreSQL backends of the API role, open and busy (max per step)")
+    replica = any("reads_on_standby" in s for s in steps)
+    conn_ax.set_title(
+        "API role's backends, writer and standby (max per step)"
+        if replica
+        else "PostgreSQL backends of the API role, open and busy (max per step)"
+    )
     err_ax.set_title("failed requests (%)")
     lat_ax.set_title("latency of served requests (ms)")
     lat_ax.set_yscale("log")

@@ -2,7 +2,9 @@
 
 A background thread polls, every ``interval_s``: PostgreSQL's client backends (all, and
 those of the API's role), PgBouncer's pools (SHOW POOLS), and the local runtime's
-environment summary. The connections are opened once, before the load starts: when
+environment summary. With a replica (READS=replica) also the standby's backends of the
+API's role, the replay lag, and the pokemon table's scans on each server: the reads each
+one served. The connections are opened once, before the load starts: when
 PostgreSQL is full, the owner still gets in through the superuser-reserved slots.
 """
 
@@ -18,6 +20,7 @@ from typing import Any
 import psycopg
 
 from pokedex_local.tier.pgbouncer import pool_totals
+from pokedex_local.tier.standby import replication_lag
 
 # All client backends, the API role's (open), and those of them running a statement (busy):
 # open against busy is what a pooling proxy changes.
@@ -25,6 +28,12 @@ BACKENDS = (
     "SELECT count(*), count(*) FILTER (WHERE usename = %(role)s),"
     " count(*) FILTER (WHERE usename = %(role)s AND state = 'active')"
     " FROM pg_stat_activity WHERE backend_type = 'client backend'"
+)
+# Each server counts its own scans (a standby's statistics are not replicated): how many
+# reads of the Pokédex each one served, give or take the second a backend may hold them.
+SCANS = (
+    "SELECT coalesce(sum(coalesce(seq_scan, 0) + coalesce(idx_scan, 0)), 0)"
+    " FROM pg_stat_user_tables WHERE relname = 'pokemon'"
 )
 
 
@@ -40,6 +49,9 @@ class Window:
     max_cl_waiting: int = 0
     max_sv_active: int = 0
     max_environments: int = 0
+    max_standby_api_backends: int = 0
+    max_standby_api_busy: int = 0
+    max_replay_lag_bytes: int = 0
     series: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -54,8 +66,12 @@ class Sampler:
         pool_database: str = "pokedex",
         environments_url: str | None = None,
         interval_s: float = 0.5,
+        standby_conninfo: str | None = None,
     ) -> None:
         self._pg = psycopg.connect(postgres_conninfo, autocommit=True)
+        self._standby = (
+            psycopg.connect(standby_conninfo, autocommit=True) if standby_conninfo else None
+        )
         # The admin console speaks only the simple query protocol. psycopg uses it for a
         # query without parameters, until it decides to prepare a statement it has run five
         # times: prepare_threshold=None stops that.
@@ -82,6 +98,8 @@ class Sampler:
         self._stop.set()
         self._thread.join(timeout=10)
         self._pg.close()
+        if self._standby is not None:
+            self._standby.close()
         if self._bouncer is not None:
             self._bouncer.close()
 
@@ -120,6 +138,14 @@ class Sampler:
                 w.max_cl_waiting = max(w.max_cl_waiting, sample["cl_waiting"])
                 w.max_sv_active = max(w.max_sv_active, sample["sv_active"])
                 w.max_environments = max(w.max_environments, sample["environments"])
+                if "standby_api_backends" in sample:
+                    w.max_standby_api_backends = max(
+                        w.max_standby_api_backends, sample["standby_api_backends"]
+                    )
+                    w.max_standby_api_busy = max(w.max_standby_api_busy, sample["standby_api_busy"])
+                    w.max_replay_lag_bytes = max(
+                        w.max_replay_lag_bytes, sample["replay_lag_bytes"] or 0
+                    )
                 w.series.append(sample)
 
     def _sample(self) -> dict[str, Any]:
@@ -137,4 +163,21 @@ class Sampler:
             "api_busy": int(api_busy),
             **pools,
             "environments": int(envs.get("alive", 0) or 0),
+            **(self._sample_standby() if self._standby is not None else {}),
+        }
+
+    def _sample_standby(self) -> dict[str, Any]:
+        assert self._standby is not None
+        row = self._standby.execute(BACKENDS, {"role": self._api_user}).fetchone()
+        _, api_backends, api_busy = row if row else (0, 0, 0)
+        lag = replication_lag(self._pg)
+        writer_scans = self._pg.execute(SCANS).fetchone()
+        standby_scans = self._standby.execute(SCANS).fetchone()
+        return {
+            "standby_api_backends": int(api_backends),
+            "standby_api_busy": int(api_busy),
+            "replay_lag_bytes": lag["replay_lag_bytes"],
+            "replay_lag_s": lag["replay_lag_s"],
+            "writer_scans": int(writer_scans[0]) if writer_scans else 0,
+            "standby_scans": int(standby_scans[0]) if standby_scans else 0,
         }

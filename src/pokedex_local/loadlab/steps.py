@@ -48,6 +48,8 @@ def sampler_for(stack: Stack, interval_s: float) -> Sampler:
         # ?brief: counters without the list of a thousand environments, polled under load.
         environments_url=stack.api_url + "/__local/environments?brief",
         interval_s=interval_s,
+        # READS=replica: the standby's side too (its backends, the lag, who served reads)
+        standby_conninfo=stack.conninfo("standby") if "standby" in stack.description else None,
     )
 
 
@@ -88,8 +90,26 @@ def record(
         - int(envs_before.get("cold_starts", 0) or 0),
         "throttles": int(envs_after.get("throttles", 0) or 0)
         - int(envs_before.get("throttles", 0) or 0),
+        **replica_figures(window),
         "samples": window.series,
         "sampler_errors": window.errors[:5],
+    }
+
+
+def replica_figures(window: Window) -> dict[str, Any]:
+    """With a replica: the API role's backends on the standby beside the writer's, the
+    worst replay lag, and the Pokédex reads each server served during the step (the
+    difference of its scan counter between the first and the last sample)."""
+    with_standby = [s for s in window.series if "standby_scans" in s]
+    if not with_standby:
+        return {}
+    first, last = with_standby[0], with_standby[-1]
+    return {
+        "max_standby_api_backends": window.max_standby_api_backends,
+        "max_standby_api_busy": window.max_standby_api_busy,
+        "max_replay_lag_bytes": window.max_replay_lag_bytes,
+        "reads_on_writer": last["writer_scans"] - first["writer_scans"],
+        "reads_on_standby": last["standby_scans"] - first["standby_scans"],
     }
 
 

@@ -130,12 +130,14 @@ server_tls_sslmode = disable
 """
 
 
-def start_bouncer(config: Path, log: Path, port: int, user: ServiceUser) -> Child:
+def start_bouncer(
+    config: Path, log: Path, port: int, user: ServiceUser, *, name: str = "pgbouncer"
+) -> Child:
     binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
     if not Path(binary).exists():
         raise TierError("pgbouncer was not found; install the pgbouncer package")
     # Foreground (no -d), so the pid is ours; SIGTERM is its immediate shutdown.
-    child = spawn("pgbouncer", [binary, str(config)], log, user=user)
+    child = spawn(name, [binary, str(config)], log, user=user)
     wait_ready(child, lambda: accepts(port))
     return child
 

@@ -26,7 +26,9 @@ def bindir() -> Path:
     if configured := os.environ.get("POKEDEX_PG_BINDIR"):
         return Path(configured)
     if initdb := shutil.which("initdb"):
-        return Path(initdb).parent
+        # Resolved: a link on the PATH (/usr/local/bin/initdb) leads to the installation's
+        # directory, which has the other programs too (pg_basebackup).
+        return Path(initdb).resolve().parent
     versions = sorted(
         Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3])
     )
@@ -94,11 +96,14 @@ def configure(data_dir: Path, *, port: int, max_connections: int, cert: Certific
         conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
 
 
-def start_server(data_dir: Path, log: Path, owner: Endpoint, user: ServiceUser) -> Child:
+def start_server(
+    data_dir: Path, log: Path, owner: Endpoint, user: ServiceUser, *, name: str = "postgres"
+) -> Child:
+    """The postmaster of ``data_dir`` (the primary, or the standby), ready for logins."""
     # The postmaster runs in the foreground so its pid is ours. SIGINT is its fast shutdown,
     # exactly what `pg_ctl stop -m fast` sends.
     child = spawn(
-        "postgres",
+        name,
         [str(bindir() / "postgres"), "-D", str(data_dir)],
         log,
         user=user,

@@ -119,11 +119,14 @@ def wait_ready(child: Child, probe: Callable[[], bool], deadline_s: float = 30.0
         time.sleep(0.05)
 
 
-def run(argv: Sequence[str], what: str, *, user: ServiceUser) -> None:
+def run(
+    argv: Sequence[str], what: str, *, user: ServiceUser, env: dict[str, str] | None = None
+) -> None:
     """Run a short command as the service account; fail with its output if it fails."""
     done = subprocess.run(
-        list(argv), check=False, capture_output=True, text=True, cwd="/", **user.popen_kwargs()
-    )
+        list(argv), check=False, capture_output=True, text=True, cwd="/", env=env,
+        **user.popen_kwargs(),
+    )  # fmt: skip
     if done.returncode != 0:
         raise TierError(f"{what} failed (status {done.returncode}):\n{done.stdout}{done.stderr}")
 

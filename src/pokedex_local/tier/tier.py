@@ -1,4 +1,8 @@
-"""LocalTier: PostgreSQL behind PgBouncer, with a Secrets Manager endpoint, on one machine."""
+"""LocalTier: PostgreSQL behind PgBouncer, with a Secrets Manager endpoint, on one machine.
+
+With ``reads="replica"`` also a hot standby of that PostgreSQL behind a PgBouncer of its own:
+the read-only endpoint (replica.py).
+"""
 
 from __future__ import annotations
 
@@ -22,11 +26,15 @@ from pokedex_local.tier.endpoint import Endpoint
 from pokedex_local.tier.ports import free_port, wait_until_closed
 from pokedex_local.tier.private_file import write_private
 from pokedex_local.tier.processes import Child, stop_leftover
+from pokedex_local.tier.replica import DIRECTORIES as REPLICA_DIRECTORIES
+from pokedex_local.tier.replica import Replica
 from pokedex_local.tier.service_user import ServiceUser, service_user
 from pokedex_local.tier.supervisor import Supervisor
 
 APP_USER = "pokedex_app"
 HOST = "127.0.0.1"
+# Where the function's reads go: the one endpoint (the writer), or a replica's.
+READS = ("writer", "replica")
 
 
 class LocalTier:
@@ -46,7 +54,11 @@ class LocalTier:
         pg_port: int = 0,
         bouncer_port: int = 0,
         secrets_port: int = 0,
+        reads: str = "writer",
     ) -> None:
+        if reads not in READS:
+            raise ValueError(f"reads must be one of {', '.join(READS)}, not {reads!r}")
+        self.reads = reads
         self.state_dir = Path(state_dir).absolute()
         self.max_connections = max_connections
         self.max_connections_percent = max_connections_percent
@@ -151,6 +163,7 @@ class LocalTier:
         if via not in ("proxy", "direct"):
             raise ValueError(f"via must be 'proxy' or 'direct', not {via!r}")
         target = self.pgbouncer if via == "proxy" else self.postgres
+        reads = self.replica.function_env(via) if self.replica else {}
         return {
             "DB_ENDPOINT": target.host,
             "DB_PORT": str(target.port),
@@ -164,6 +177,7 @@ class LocalTier:
             "AWS_DEFAULT_REGION": secrets_server.REGION,
             # The only credentials the local Secrets Manager endpoint accepts.
             **self.aws_credentials,
+            **reads,
         }
 
     def describe(self) -> dict[str, Any]:
@@ -180,7 +194,18 @@ class LocalTier:
             "max_connections_percent": self.max_connections_percent,
             "data_dir": str(self.data_dir),
             "logs_dir": str(self._home / "logs"),
+            **self._describe_reads(),
         }
+
+    def _describe_reads(self) -> dict[str, Any]:
+        """The endpoints by role; with a replica, the standby and its PgBouncer as well."""
+        reader = self.replica.reader if self.replica else None
+        endpoints = {
+            "writer": {"host": self.pgbouncer.host, "port": self.pgbouncer.port},
+            "reader": {"host": reader.host, "port": reader.port} if reader else None,
+        }
+        more = self.replica.describe() if self.replica else {}
+        return {"reads": self.reads, "endpoints": endpoints, **more}
 
     # -- start-up steps ---------------------------------------------------------------------
 
@@ -189,6 +214,7 @@ class LocalTier:
         self._owner_password = secrets.token_urlsafe(24)
         self.app_password = secrets.token_urlsafe(24)
         self.aws_credentials = secrets_server.new_credentials()
+        self._replication_password = secrets.token_urlsafe(24)
 
     def _assign_ports(self) -> None:
         pg_port, bouncer_port, secrets_port = self._wanted_ports
@@ -199,6 +225,11 @@ class LocalTier:
             HOST, bouncer_port or free_port(), self.dbname, postgres.OWNER, self._owner_password
         )
         self._secrets_port = secrets_port or free_port()
+        self.replica = (
+            Replica.on_free_ports(HOST, self.dbname, postgres.OWNER, self._owner_password)
+            if self.reads == "replica"
+            else None
+        )
 
     def _prepare_home(self, user: ServiceUser) -> Path:
         """Stop what an earlier run left behind, then start from empty directories.
@@ -218,7 +249,7 @@ class LocalTier:
             home = self._fallback_home(user)
         for record in self._leftovers(home):
             stop_leftover(record)
-        for name in ("postgres", "pgbouncer", "tls", "logs", "pids.json"):
+        for name in ("postgres", "pgbouncer", *REPLICA_DIRECTORIES, "tls", "logs", "pids.json"):
             path = home / name
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path)
@@ -269,6 +300,16 @@ class LocalTier:
         postgres.create_database(admin, self.dbname)
         if self.migrate:
             self._run_migrations()
+        if self.replica is not None:
+            self.replica.start(
+                self._home,
+                primary=admin,
+                replication_password=self._replication_password,
+                cert=cert,
+                pool=self.pool_size,
+                user=user,
+                adopt=self._adopt,
+            )
         self._start_bouncer(user)
 
     def _store_secrets(self, child: Child) -> None:
@@ -314,7 +355,7 @@ class LocalTier:
                 raise
             return child
 
-        return {
+        starters = {
             "secrets": start_secrets,
             "postgres": lambda: postgres.start_server(
                 self.data_dir, logs / "postgres.log", admin, user
@@ -323,6 +364,9 @@ class LocalTier:
                 self.pgbouncer_config, logs / "pgbouncer.log", self.pgbouncer.port, user
             ),
         }
+        if self.replica is not None:
+            starters.update(self.replica.starters(user))
+        return starters
 
     def _readopt(self, child: Child) -> None:
         self._adopt(child)
