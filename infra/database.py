@@ -42,7 +42,7 @@ APP_USERNAME = API_FUNCTION.database_role  # created by migrations/0003_app_role
 # Where the function sends the reads no request changes (the Pokédex) when the database has
 # a read-only endpoint; without them it sends them to DB_ENDPOINT. DB_READ_PORT is left to
 # its default, DB_PORT: the endpoint listens on the proxy's port.
-READ_ENDPOINT_ENVIRONMENT = ("DB_READ_ENDPOINT", "DB_READ_PORT")
+READ_ENDPOINT_ENVIRONMENT = API_FUNCTION.optional_environment
 
 
 class Database(Construct):
