@@ -61,6 +61,9 @@ def test_smoke_run_writes_results_and_leaves_nothing_behind(tmp_path: Path) -> N
             "-m",
             "pokedex_local.loadlab",
             "--smoke",
+            # Reads and team writes: the writes' transactions go through the pinning check too.
+            "--profile",
+            "mixed",
             "--state-dir",
             str(tmp_path / "state"),
             "--output",
@@ -90,6 +93,8 @@ def test_smoke_run_writes_results_and_leaves_nothing_behind(tmp_path: Path) -> N
         assert step["sampler_errors"] == [], step
         assert step["max_api_backends"] >= 1, step
         assert 0 <= step["max_api_busy"] <= step["max_api_backends"], step
+        assert step["writes_served"] > 0, step  # one request in ten is POST /teams
+        assert step["writes_failed"] == 0, step
     proxy = [s for s in results["steps"] if s["mode"] == "proxy"]
     assert all(s["max_api_backends"] <= results["limits"]["pool_size"] for s in proxy)
     refs = results["references"]
@@ -105,7 +110,13 @@ def test_smoke_run_writes_results_and_leaves_nothing_behind(tmp_path: Path) -> N
 
 @pytest.mark.parametrize(
     ("flag", "value"),
-    [("--steps", "10,abc"), ("--warmup-seconds", "-1"), ("--modes", "sideways"), ("--mix", "x=1")],
+    [
+        ("--steps", "10,abc"),
+        ("--warmup-seconds", "-1"),
+        ("--modes", "sideways"),
+        ("--mix", "x=1"),
+        ("--profile", "writes-only"),
+    ],
 )
 def test_bad_arguments_are_named(flag: str, value: str) -> None:
     done = subprocess.run(

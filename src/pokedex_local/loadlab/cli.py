@@ -17,13 +17,22 @@ from typing import Any
 
 from rich.console import Console
 
+from pokedex_local.auth.token import TokenError, bearer_minter
 from pokedex_local.loadlab import references, report
-from pokedex_local.loadlab.driver import parse_mix
+from pokedex_local.loadlab.driver import KINDS, parse_mix
 from pokedex_local.loadlab.stack import Stack, StackError, attach, start
 from pokedex_local.loadlab.steps import run_steps
 
 ROOT = Path(__file__).resolve().parents[3]
 RESULTS = ROOT / "benchmarks" / "results"
+
+
+# Named mixes: the reads the lab has always run, and the same with one request in ten a
+# team written through the proxy (one transaction each, an Idempotency-Key each).
+PROFILES = {
+    "read": "get=0.85,list=0.05,absent=0.05,invalid=0.05",
+    "mixed": "get=0.75,list=0.05,absent=0.05,invalid=0.05,write=0.10",
+}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -61,9 +70,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         " or a hot standby behind its own PgBouncer (replica) [%(default)s]",
     )
     p.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        help="a named mix instead of --mix: "
+        + "; ".join(f"{k} = {v}" for k, v in PROFILES.items()),
+    )
+    p.add_argument(
         "--mix",
         default="get=0.85,list=0.05,absent=0.05,invalid=0.05",
-        help="weights of the routes: get, list, absent, invalid [%(default)s]",
+        help="weights of the routes: get, list, absent, invalid, and write (POST /teams with"
+        " a token and an Idempotency-Key, counted apart) [%(default)s]",
     )
     p.add_argument(
         "--stack",
@@ -125,6 +141,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         p.error("--warmup-seconds must be between 0 and 600")
     if not 0.5 <= args.step_seconds <= 600:
         p.error("--step-seconds must be between 0.5 and 600")
+    if args.profile:
+        args.mix = PROFILES[args.profile]
     try:
         args.mix_weights = parse_mix(args.mix)
     except ValueError as exc:
@@ -155,7 +173,18 @@ def run_mode(
         console,
         args.sample_interval,
         args.warmup_seconds,
+        authorization=_writer_token(stack, args.mix_weights),
     )
+
+
+def _writer_token(stack: Stack, mix: dict[str, float]) -> str | None:
+    """A bearer token for the lab's writes (from the stack's local issuer), if it writes."""
+    if not any(KINDS[name].writes and weight > 0 for name, weight in mix.items()):
+        return None
+    try:
+        return bearer_minter(stack.description)("loadlab")
+    except TokenError as exc:
+        raise StackError(f"the mix has writes, but no token can be made: {exc}") from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,11 +20,14 @@ def summary_table(steps: list[dict[str, Any]]) -> Table:
     table = Table(title="Load lab: per step", header_style="bold")
     # READS=replica: where the API role's backends are, and who served the reads
     replica = any("reads_on_standby" in s for s in steps)
+    # A mix with writes: POST /teams answered 201, and the writes that failed
+    writes = any(s.get("writes_served") or s.get("writes_failed") for s in steps)
     for column in (
         "mode", "clients", "req/s", "p50 ms", "p95 ms", "p99 ms", "served", "failed",
         "errors", "warm-up failed", "PG backends (API)", "sv_active", "cl_waiting", "envs",
         "cold starts",
         *(("standby backends (API)", "reads writer/standby", "lag max B") if replica else ()),
+        *(("writes ok", "writes failed") if writes else ()),
     ):  # fmt: skip
         table.add_column(column, justify="left" if column in ("mode", "errors") else "right")
     for s in steps:
@@ -36,7 +39,7 @@ def summary_table(steps: list[dict[str, Any]]) -> Table:
             )
             if replica
             else ()
-        )
+        ) + ((str(s.get("writes_served", 0)), str(s.get("writes_failed", 0))) if writes else ())
         errors = ", ".join(f"{k}: {v}" for k, v in sorted(s["errors"].items())) or "-"
         table.add_row(
             s["mode"],
