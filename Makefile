@@ -4,7 +4,7 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 UV := uv run --frozen
 
-.PHONY: setup run token test test-fast lint format synth deploy destroy load chaos bench bench-handler bench-memory bench-gateway bench-burst seed openapi
+.PHONY: setup run token test test-fast lint format synth deploy destroy load chaos bench bench-handler bench-memory bench-gateway bench-burst bench-replica seed openapi
 
 setup:
 	@scripts/bootstrap.sh
@@ -80,6 +80,10 @@ bench-gateway: setup
 ## bench-burst: 1,000 clients at once on a fresh stack, then a window after; proxy, then direct
 bench-burst: setup
 	$(UV) python -m pokedex_local.loadlab.burst --out benchmarks/results/burst.json $(BURST_ARGS)
+
+## bench-replica: READS=replica's cost at start and the standby's replay lag under writes
+bench-replica: setup
+	$(UV) python benchmarks/bench_replica.py
 
 ## openapi: regenerate docs/openapi.json from the route table
 openapi: setup

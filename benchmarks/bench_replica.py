@@ -5,25 +5,29 @@ Starts the local tier three times without and three times with the replica (timi
 ``LocalTier.start()``, and the standby's own creation, ``standby_ready_s``), then on the
 last one writes on the primary from four connections for ten seconds (rows of 200 bytes,
 ten per commit, autocommit) while sampling the standby's replay lag from
-``pg_stat_replication`` every 0.2 s. Prints the figures; writes nothing.
+``pg_stat_replication`` every 0.2 s. Prints the figures and writes them to
+benchmarks/results/replica.json.
 
-    uv run --frozen python benchmarks/bench_replica.py
+    make bench-replica   (uv run --frozen python benchmarks/bench_replica.py)
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import statistics
 import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
 from pokedex_local.tier import LocalTier
 from pokedex_local.tier.standby import replication_lag
 
+OUT = Path(__file__).parent / "results" / "replica.json"
 STARTS = 3
 WRITERS = 4
 WRITE_S = 10.0
@@ -49,7 +53,7 @@ def write_load(conninfo: str, stop: threading.Event, commits: list[int]) -> None
     commits.append(done)
 
 
-def lag_under_writes(tier: LocalTier) -> None:
+def lag_under_writes(tier: LocalTier) -> dict[str, Any]:
     conninfo = tier.postgres.conninfo(sslmode="disable")
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute("CREATE TABLE bench_writes (id bigserial PRIMARY KEY, payload text)")
@@ -78,6 +82,17 @@ def lag_under_writes(tier: LocalTier) -> None:
         f" median {statistics.median(lag_s) * 1000:.2f} ms, max {max(lag_s) * 1000:.1f} ms"
         f" ({len(samples)} samples, states {sorted({s['state'] for s in samples})})"
     )
+    return {
+        "commits_of_10_rows": sum(commits),
+        "write_seconds": WRITE_S,
+        "writers": WRITERS,
+        "replay_lag_bytes": {"median": statistics.median(lag_bytes), "max": max(lag_bytes)},
+        "replay_lag_ms": {
+            "median": statistics.median(lag_s) * 1000,
+            "max": max(lag_s) * 1000,
+        },
+        "samples": len(samples),
+    }
 
 
 def main() -> None:
@@ -104,10 +119,20 @@ def main() -> None:
     assert last is not None
     tier, home = last
     try:
-        lag_under_writes(tier)
+        lag = lag_under_writes(tier)
     finally:
         tier.stop()
         shutil.rmtree(home, ignore_errors=True)
+    results = {
+        "command": "make bench-replica",
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "tier_start_s": {reads: times for reads, times in starts.items()},
+        "standby_created_s": standby_s,
+        "lag_under_writes": lag,
+    }
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {OUT}")
 
 
 if __name__ == "__main__":
