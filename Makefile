@@ -4,17 +4,18 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 UV := uv run --frozen
 
-.PHONY: setup run token test test-fast lint format synth deploy destroy load chaos bench bench-handler bench-memory bench-gateway bench-burst bench-replica seed openapi
+.PHONY: setup run token test test-fast lint format synth deploy destroy load chaos bench bench-handler bench-memory bench-gateway bench-burst bench-replica bench-cpu-share seed openapi
 
 setup:
 	@scripts/bootstrap.sh
 
 ## run: the whole system on this machine (VIA=direct bypasses PgBouncer; PORT=3000;
 ## ENV="KEY=VALUE ..." adds variables to the function; DEBUG=1 listens for debugpy on 5678;
-## READS=replica puts the Pokédex reads on a hot standby behind its own PgBouncer)
+## READS=replica puts the Pokédex reads on a hot standby behind its own PgBouncer;
+## CPU_SHARE=1 gives each environment the CPU share its memory buys on Lambda, as root)
 run: setup
 	$(UV) python -m pokedex_local.run $(if $(VIA),--via $(VIA)) $(if $(PORT),--port $(PORT)) \
-		$(if $(READS),--reads $(READS)) \
+		$(if $(READS),--reads $(READS)) $(if $(CPU_SHARE),--cpu-share) \
 		$(foreach pair,$(ENV),--env=$(pair)) $(if $(DEBUG),--debug-port $(or $(DEBUG_PORT),5678))
 
 ## token: a bearer token for the running stack's JWT authorizer, its last line
@@ -80,6 +81,10 @@ bench-gateway: setup
 ## bench-burst: 1,000 clients at once on a fresh stack, then a window after; proxy, then direct
 bench-burst: setup
 	$(UV) python -m pokedex_local.loadlab.burst --out benchmarks/results/burst.json $(BURST_ARGS)
+
+## bench-cpu-share: Init Duration with and without CPU_SHARE=1 (root, cgroup v1 cpu)
+bench-cpu-share: setup
+	$(UV) python benchmarks/bench_cpu_share.py
 
 ## bench-replica: READS=replica's cost at start and the standby's replay lag under writes
 bench-replica: setup

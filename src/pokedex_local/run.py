@@ -27,11 +27,13 @@ from pokedex_local import openapi, privileges, statement_log
 from pokedex_local.auth.issuer import KEY_FILE
 from pokedex_local.gateway import cli, jwt_setup
 from pokedex_local.gateway.server import ADMIN_PATH, LIVE_PATH, OPENAPI_PATH, Gateway
+from pokedex_local.lambda_env import cpu_share
 from pokedex_local.lambda_env.config import FunctionConfig
 from pokedex_local.lambda_env.pool import EnvironmentPool
 from pokedex_local.live.database import DatabaseWatch
 from pokedex_local.tier import LocalTier
 from pokedex_local.tier.private_file import write_private
+from pokedex_local.tier.service_user import service_user
 from pokedex_local.tier.tier import READS
 
 HANDLER = API_FUNCTION.handler
@@ -81,6 +83,13 @@ def parser() -> argparse.ArgumentParser:
         f"its own (replica; docs/local-runtime.md) [env POKEDEX_READS, default {reads}]",
     )
     cli.add_options(parser)
+    parser.add_argument(
+        "--cpu-share",
+        action="store_true",
+        default=os.environ.get("POKEDEX_CPU_SHARE") == "1",
+        help="each environment on the CPU share its memory size buys on Lambda (1,769 MB = "
+        "one vCPU), in a cgroup v1 cpu group made as root [env POKEDEX_CPU_SHARE=1]",
+    )
     # The function's one runtime dependency is imported once by the fork server and shared:
     # a thousand cold starts then cost the handler's own import, not psycopg's ~150 ms of
     # CPU each (see docs/local-runtime.md, "Cold starts"). POKEDEX_PRELOAD= turns it off.
@@ -91,8 +100,11 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     args = parser().parse_args(argv)
-    # As root: continue as the service account (never returns), or say why not.
     state_dir = args.state_dir.resolve()
+    if args.cpu_share and not args.cpu_group:
+        args.cpu_group = str(_cpu_parent())
+        argv = [*argv, f"--cpu-group={args.cpu_group}"]
+    # As root: continue as the service account (never returns), or say why not.
     privileges.run_as_service_account(
         "pokedex_local.run", [*argv, f"--state-dir={state_dir}"], state_dir
     )
@@ -149,6 +161,22 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         stack_file.unlink(missing_ok=True)
     print("stopped", file=sys.stderr)
+
+
+def _cpu_parent() -> Path:
+    """The cgroup the environments' groups go in, made as root for the account that will
+    run the stack (see lambda_env/cpu_share.py)."""
+    if os.geteuid() != 0:
+        sys.exit(
+            "--cpu-share (CPU_SHARE=1) needs root, to make a cgroup, or --cpu-group naming "
+            "a cgroup v1 cpu group this user may create groups in"
+        )
+    account = service_user() if not os.environ.get(privileges.KEEP_ROOT) else None
+    uid, gid = (account.uid, account.gid) if account else (0, 0)
+    try:
+        return cpu_share.make_parent(uid, gid)
+    except OSError as exc:
+        sys.exit(f"--cpu-share: {exc}")
 
 
 def migration_function(api: FunctionConfig, tier: LocalTier) -> FunctionConfig:

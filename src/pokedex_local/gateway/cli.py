@@ -34,7 +34,7 @@ OPTIONS: tuple[tuple[str, str, type, Any, str], ...] = (
     ("--timeout", "POKEDEX_TIMEOUT", float, float(API_FUNCTION.timeout_s),
      "function timeout in seconds (the stack's value); the environment is discarded after it"),
     ("--memory", "POKEDEX_MEMORY", int, API_FUNCTION.memory_mb,
-     "function memory size in MB (reported, not enforced)"),
+     "function memory size in MB (reported; with --cpu-group, each environment's CPU share)"),
     ("--idle-ttl", "POKEDEX_IDLE_TTL", float, 300.0,
      "seconds an idle environment is kept warm before it is reclaimed"),
     ("--init-timeout", "POKEDEX_INIT_TIMEOUT", float, 10.0,
@@ -48,6 +48,9 @@ OPTIONS: tuple[tuple[str, str, type, Any, str], ...] = (
      "function and integration timeouts raised to an hour (0: off)"),
     ("--function-name", "POKEDEX_FUNCTION_NAME", str, "pokedex-local",
      "AWS_LAMBDA_FUNCTION_NAME of the environments"),
+    ("--cpu-group", "POKEDEX_CPU_GROUP", str, "",
+     "a cgroup v1 cpu group this process may create groups in: each environment then gets "
+     "the CPU share its memory buys on Lambda (make run CPU_SHARE=1 makes one as root)"),
     ("--preload", "POKEDEX_PRELOAD", str, "",
      "comma-separated modules the fork server imports once for all environments, e.g. "
      "psycopg: less memory per environment, but their import leaves the cold start"),
@@ -145,6 +148,7 @@ def function_config(
         init_concurrency=args.init_concurrency or default_init_concurrency(),
         python_path=tuple(python_path),
         preload=tuple(m.strip() for m in args.preload.split(",") if m.strip()),
+        cpu_group=args.cpu_group or None,
     )
 
 

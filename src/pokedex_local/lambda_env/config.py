@@ -34,6 +34,9 @@ class FunctionConfig:
     preload: tuple[str, ...] = ()
     # When set, each environment listens for a debugger (debugpy) on this port.
     debug_port: int | None = None
+    # A cgroup v1 cpu group this process may create groups in: each environment then runs
+    # on the CPU share memory_mb buys on Lambda (cpu_share.py). None: unthrottled.
+    cpu_group: str | None = None
 
     def __post_init__(self) -> None:
         if "." not in self.handler:

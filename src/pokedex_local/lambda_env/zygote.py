@@ -5,9 +5,11 @@ process costs well under a millisecond and shares its pages. It imports only the
 own bootstrap (this package's protocol, context and runtime modules, all standard library),
 never the handler or its dependencies, so each environment's cold start stays honest.
 
-Usage (by the gateway): python -m pokedex_local.lambda_env.zygote CONTROL_FD SOCKET_PATH [MODULE..]
+Usage (by the gateway): python -m pokedex_local.lambda_env.zygote CONTROL_FD SOCKET_PATH
+    [--cpu-group=DIR:MEMORY_MB] [MODULE..]
 MODULEs, if any, are preloaded: imported here once and shared by all environments (opt-in,
-for capacity runs; it takes their import out of every cold start).
+for capacity runs; it takes their import out of every cold start). With --cpu-group each
+environment runs on MEMORY_MB's share of a CPU, in a group of its own under DIR.
 The environment variables are the function's; the handler is named by _HANDLER, as on Lambda.
 """
 
@@ -22,13 +24,16 @@ import signal
 import socket
 import sys
 import time
+from pathlib import Path
 
-from pokedex_local.lambda_env import protocol, runtime
+from pokedex_local.lambda_env import cpu_share, protocol, runtime
 
 _PR_SET_PDEATHSIG = 1
 
 
-def main(control_fd: int, socket_path: str, preload: list[str]) -> None:
+def main(
+    control_fd: int, socket_path: str, preload: list[str], cpu: tuple[Path, int] | None = None
+) -> None:
     _die_with_parent()
     for module in preload:
         importlib.import_module(module)
@@ -46,6 +51,8 @@ def main(control_fd: int, socket_path: str, preload: list[str]) -> None:
         frame = protocol.read_frame(stream)
         if frame is None or frame[0]["t"] == "stop":
             _stop_children(children)
+            if cpu is not None:
+                cpu_share.sweep(cpu[0])
             return
         header = frame[0]
         if header["t"] != "fork":
@@ -54,10 +61,14 @@ def main(control_fd: int, socket_path: str, preload: list[str]) -> None:
         if pid == 0:
             stream.close()
             control.close()
+            if cpu is not None:
+                cpu_share.join(*cpu)
             _become_environment(socket_path, str(header["env"]), str(header["log_stream"]))
         children.add(pid)
         if len(children) % 256 == 0:
             children = {child for child in children if _alive(child)}
+        if cpu is not None and len(children) % 64 == 0:
+            cpu_share.sweep(cpu[0])
 
 
 def _stop_children(children: set[int]) -> None:
@@ -113,4 +124,9 @@ def _die_with_parent() -> None:
 if __name__ == "__main__":
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     sys.stderr.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-    main(int(sys.argv[1]), sys.argv[2], sys.argv[3:])
+    rest = sys.argv[3:]
+    cpu = None
+    if rest and rest[0].startswith("--cpu-group="):
+        directory, _, memory_mb = rest.pop(0).removeprefix("--cpu-group=").rpartition(":")
+        cpu = (Path(directory), int(memory_mb))
+    main(int(sys.argv[1]), sys.argv[2], rest, cpu)

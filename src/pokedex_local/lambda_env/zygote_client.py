@@ -85,6 +85,11 @@ class Zygote:
                 "pokedex_local.lambda_env.zygote",
                 str(theirs.fileno()),
                 path,
+                *(
+                    [f"--cpu-group={self._config.cpu_group}:{self._config.memory_mb}"]
+                    if self._config.cpu_group
+                    else []
+                ),
                 *self._config.preload,
             ],
             env=self._config.process_env(),
