@@ -56,9 +56,11 @@ deploy: setup
 destroy: setup
 	npx --yes aws-cdk@2 destroy $(CDK_CONTEXT)
 
-## load: the load lab, proxy against direct (see docs/benchmarks.md); READS=replica: reads on a standby
+## load: the load lab, proxy against direct (see docs/benchmarks.md); READS=replica: reads on a
+## standby; PROFILE=mixed: one request in ten writes a team
 load: setup
-	$(UV) python -m pokedex_local.loadlab $(if $(READS),--reads $(READS)) $(LOAD_ARGS)
+	$(UV) python -m pokedex_local.loadlab $(if $(READS),--reads $(READS)) \
+		$(if $(PROFILE),--profile $(PROFILE)) $(LOAD_ARGS)
 
 ## chaos: the fault lab: one fault at a time under steady load, then the durability run of
 ## team writes across crashes (see docs/reliability.md)
