@@ -157,3 +157,29 @@ def test_stopping_leaves_no_process(start: Callable[..., GatewayProcess]) -> Non
     assert not alive(gateway.fork_server_pid)
     assert not any(alive(pid) for pid in pids)
     assert '"invocations": 5' in gateway.log()  # the summary printed at exit
+
+
+def test_a_waiting_invocation_whose_client_left_is_dropped(
+    start: Callable[..., GatewayProcess],
+) -> None:
+    # Three clients give up while their invocations wait for slow cold starts, filling the
+    # reserved concurrency (3). A fourth client is then served, not throttled: invocations
+    # nobody waits for any more no longer count (none had started to run).
+    gateway = start("--concurrency", "3", env={"PROBE_INIT_SLEEP": "2"})
+    impatient = concurrently_with_timeout(gateway.url + "/echo", 3, timeout=0.3)
+    assert impatient == ["timed out"] * 3
+    time.sleep(0.2)  # the gateway sees the connections close
+    assert get(gateway.url + "/echo").status == 200
+    summary = gateway.environments()
+    assert (summary["abandoned"], summary["throttles"]) == (3, 0)
+
+
+def concurrently_with_timeout(url: str, count: int, timeout: float) -> list[str]:
+    def one(_: int) -> str:
+        try:
+            return str(get(url, timeout=timeout).status)
+        except TimeoutError:
+            return "timed out"
+
+    with ThreadPoolExecutor(count) as threads:
+        return list(threads.map(one, range(count)))

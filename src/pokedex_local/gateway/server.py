@@ -7,7 +7,7 @@ import ipaddress
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from pokedex_local.gateway.jwt_authorizer import JwtAuthorizer, challenge
 from pokedex_local.gateway.jwt_setup import JwtSettings, set_up
 from pokedex_local.gateway.routing import RESERVED_PREFIX, Router
 from pokedex_local.lambda_env.environment import Outcome
-from pokedex_local.lambda_env.pool import EnvironmentPool, Throttled
+from pokedex_local.lambda_env.pool import Abandoned, EnvironmentPool, Throttled
 from pokedex_local.lambda_env.zygote_client import SpawnError
 from pokedex_local.live.database import DatabaseWatch
 from pokedex_local.live.metrics import RequestMetrics
@@ -248,7 +248,7 @@ class Gateway:
         payload = _compact.encode(event).encode()
         if len(payload) > self.config.max_event_bytes:
             return responses.gateway_error(413)
-        return await self._invoke(request_id, payload)
+        return await self._invoke(request_id, payload, _client_gone(request))
 
     async def _authorize(self, request: web.BaseRequest, route_key: str) -> dict[str, Any]:
         if self.authorizer is None:  # not configured yet: fail closed
@@ -268,10 +268,12 @@ class Gateway:
         header = ("www-authenticate", challenge(refused, scopes))
         return responses.gateway_error(refused.status, [header])
 
-    async def _invoke(self, request_id: str, payload: bytes) -> responses.HttpResponse:
+    async def _invoke(
+        self, request_id: str, payload: bytes, gone: Callable[[], bool] | None = None
+    ) -> responses.HttpResponse:
         # Lambda's request id is a UUID of its own, distinct from the gateway's.
         lambda_request_id = events.new_lambda_request_id()
-        task = asyncio.ensure_future(self._pool.invoke(lambda_request_id, payload))
+        task = asyncio.ensure_future(self._pool.invoke(lambda_request_id, payload, gone))
         self._keep(task)
         try:
             # asyncio.timeout rather than wait_for: one timer, no extra future per request.
@@ -282,9 +284,21 @@ class Gateway:
             return responses.gateway_error(503)
         except (Throttled, SpawnError):
             return responses.gateway_error(500)
+        except Abandoned:
+            return responses.gateway_error(500)  # nobody is left to read it
         if not outcome.ok:
             return responses.gateway_error(500)
         return responses.from_payload(outcome.payload)
+
+
+def _client_gone(request: web.BaseRequest) -> Callable[[], bool]:
+    """Whether the client has closed its connection (its request can no longer be answered)."""
+
+    def gone() -> bool:
+        transport = request.transport
+        return transport is None or transport.is_closing()
+
+    return gone
 
 
 def _respond(answer: responses.HttpResponse, request_id: str) -> web.Response:

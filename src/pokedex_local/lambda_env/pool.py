@@ -34,6 +34,7 @@ import logging
 import secrets
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from typing import Any
 
 from pokedex_local.lambda_env import logs
@@ -52,6 +53,10 @@ class Throttled(Exception):
     """Rate exceeded: the invocations in flight have reached the reserved concurrency."""
 
 
+class Abandoned(Exception):
+    """The caller went away while the invocation still waited for an environment."""
+
+
 class EnvironmentPool:
     def __init__(self, config: FunctionConfig) -> None:
         self.config = config
@@ -59,8 +64,10 @@ class EnvironmentPool:
         self._idle: list[Environment] = []  # warm: have served an invocation
         self._fresh: deque[Environment] = deque()  # initialised, never invoked
         self._busy: set[Environment] = set()
-        # Invocations that found every environment busy, oldest first.
+        # Invocations that found every environment busy, oldest first, and for those whose
+        # caller can leave (an HTTP client closing its connection), how to tell it has.
         self._waiting: deque[asyncio.Future[Environment]] = deque()
+        self._gone: dict[asyncio.Future[Environment], Callable[[], bool]] = {}
         self._starting = 0  # environments being forked or initialised
         self._init_slots: asyncio.Semaphore | None = None
         self._first_runs: dict[Environment, float] = {}  # first invocations, by start
@@ -100,11 +107,14 @@ class EnvironmentPool:
         pids = sorted(e.pid for e in self._all() if not e.dead)
         return {"fork_server": self._zygote.pid, "environments": pids}
 
-    async def invoke(self, request_id: str, event: bytes) -> Outcome:
-        """Run one invocation; raises Throttled or SpawnError."""
+    async def invoke(
+        self, request_id: str, event: bytes, gone: Callable[[], bool] | None = None
+    ) -> Outcome:
+        """Run one invocation; raises Throttled, SpawnError, or Abandoned when ``gone()``
+        says its caller left while it was still waiting for an environment."""
         env = None if self._waiting else self._take_warm()
         if env is None:
-            env = await self._wait_for_environment(request_id)
+            env = await self._wait_for_environment(request_id, gone)
         try:
             outcome = await env.invoke(self.config, request_id, event)
         except BaseException:
@@ -120,7 +130,11 @@ class EnvironmentPool:
             self.counters[outcome.kind] += 1
         return outcome
 
-    async def _wait_for_environment(self, request_id: str) -> Environment:
+    async def _wait_for_environment(
+        self, request_id: str, gone: Callable[[], bool] | None
+    ) -> Environment:
+        if len(self._busy) + len(self._waiting) >= self.config.reserved_concurrency:
+            self._drop_abandoned()
         if len(self._busy) + len(self._waiting) >= self.config.reserved_concurrency:
             self.counters["throttles"] += 1
             logs.platform(
@@ -130,6 +144,8 @@ class EnvironmentPool:
             raise Throttled
         waiter: asyncio.Future[Environment] = asyncio.get_running_loop().create_future()
         self._waiting.append(waiter)
+        if gone is not None:
+            self._gone[waiter] = gone
         self._grow()
         self._dispatch()
         try:
@@ -140,12 +156,38 @@ class EnvironmentPool:
             with contextlib.suppress(ValueError):
                 self._waiting.remove(waiter)
             raise
+        finally:
+            self._gone.pop(waiter, None)
+
+    def _drop_abandoned(self) -> None:
+        """Forget the waiting invocations whose caller has left, before they count against
+        the reserved concurrency. On Lambda an invocation never waits (it gets a new
+        environment at once) and finishes in milliseconds; here one can wait, and a burst
+        whose clients disconnect leaves a queue that would throttle the next clients. Only
+        invocations no environment has started are dropped: a running one always finishes.
+        """
+        kept: deque[asyncio.Future[Environment]] = deque()
+        for waiter in self._waiting:
+            if waiter.done():
+                continue
+            gone = self._gone.get(waiter)
+            if gone is not None and gone():
+                waiter.set_exception(Abandoned())
+                self.counters["abandoned"] += 1
+            else:
+                kept.append(waiter)
+        self._waiting = kept
 
     def _dispatch(self) -> None:
         """Give free environments to the waiting invocations, oldest first."""
         while self._waiting:
             if self._waiting[0].done():  # its caller was cancelled
                 self._waiting.popleft()
+                continue
+            gone = self._gone.get(self._waiting[0])
+            if gone is not None and gone():
+                self._waiting.popleft().set_exception(Abandoned())
+                self.counters["abandoned"] += 1
                 continue
             env = self._take_warm() or self._take_fresh()
             if env is None:
@@ -311,6 +353,7 @@ class EnvironmentPool:
             "last_cold_start_done": self.last_cold_start_done,
             "invocations": self.counters["invocations"],
             "throttles": self.counters["throttles"],
+            "abandoned": self.counters["abandoned"],
             "timeouts": self.counters["timeout"],
             "function_errors": self.counters["error"],
             "init_errors": self.counters["init_error"],
