@@ -66,6 +66,9 @@ def capture_tier(tier: LocalTier, record_dir: Path) -> None:
     capture(tier.postgres.conninfo(), tier.app_user)
     # Where the log will be when the stack has stopped, which is when tests read it.
     record = {"role": tier.app_user, "postgres_log": str(tier.logs_dir_after_stop / "postgres.log")}
+    if tier.replica is not None:
+        # The role's setting is in the catalog, so the standby logs its reads too.
+        record["standby_log"] = str(tier.logs_dir_after_stop / STANDBY_LOG)
     (record_dir / RECORD).write_text(json.dumps(record) + "\n")
 
 
@@ -107,6 +110,9 @@ def read_log(path: Path, offset: int = 0) -> str:
     with path.open("rb") as log:
         log.seek(offset)
         return log.read().decode(errors="replace")
+
+
+STANDBY_LOG = "standby.log"
 
 
 def postgres_log(tier_description: dict[str, Any]) -> Path:

@@ -27,6 +27,7 @@ import psycopg
 import pytest
 
 from pokedex.handler import App
+from pokedex_local import statement_log
 from pokedex_local.loadlab.stack import Stack
 from pokedex_local.loadlab.stack import start as start_stack
 from pokedex_local.tier import Endpoint
@@ -42,8 +43,17 @@ STATS_FLUSH_S = 1.5
 
 @pytest.fixture(scope="module")
 def replica_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """`python -m pokedex_local.run --reads replica` on a free port."""
-    stack = start_stack("proxy", tmp_path_factory.mktemp("replica"), extra=["--reads", "replica"])
+    """`python -m pokedex_local.run --reads replica` on a free port, logging what the
+    application role sends (the pinning check at the end reads the standby's log)."""
+    previous = os.environ.get(statement_log.ENV_FLAG)
+    os.environ[statement_log.ENV_FLAG] = "1"
+    try:
+        stack = start_stack(
+            "proxy", tmp_path_factory.mktemp("replica"), extra=["--reads", "replica"]
+        )
+    finally:
+        if previous is None:
+            del os.environ[statement_log.ENV_FLAG]
     yield stack
     stack.stop()
 
@@ -268,3 +278,12 @@ def test_the_live_view_shows_the_replication_lag_and_the_standby_backends(
     assert isinstance(replica["replay_lag_bytes"], int)
     assert replica["replay_lag_bytes"] >= 0
     assert replica_stack.description["app_user"] in replica["backends"]
+
+
+def test_the_reads_on_the_standby_pin_nothing(replica_stack: Stack) -> None:
+    # Last in this module: the reads of every test above are in the standby's log.
+    log = Path(replica_stack.description["logs_dir"]) / statement_log.STANDBY_LOG
+    text = statement_log.read_log(log)
+    read = [sql for sql, _ in statement_log.statements(text) if "pokemon" in sql]
+    assert read, "the application role's reads on the standby were logged"
+    assert statement_log.findings(text) == []
