@@ -20,7 +20,7 @@ import pytest
 from psycopg import sql
 
 from pokedex import deadlines, pooling
-from pokedex_local.tier import Endpoint, LocalTier, secrets_server
+from pokedex_local.tier import Endpoint, LocalTier, pgbouncer, secrets_server
 from pokedex_local.tier.__main__ import READY
 from pokedex_local.tier.processes import alive
 from pokedex_local.tier.service_user import service_user
@@ -119,13 +119,9 @@ def test_pgbouncer_closes_idle_connections_above_the_idle_share(tier_dir: Path) 
 
             def servers() -> dict[str, int]:
                 # The application role's pool (PgBouncer's auth_user has one of its own).
-                cursor = console.execute("SHOW POOLS")
-                names = [c.name for c in cursor.description or []]
-                pools = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-                [pool] = [
-                    p for p in pools if (p["database"], p["user"]) == (small.dbname, small.app_user)
-                ]
-                return {"sv_active": int(pool["sv_active"]), "sv_idle": int(pool["sv_idle"])}
+                return pgbouncer.pool_totals(
+                    console, small.dbname, ("sv_active", "sv_idle"), user=small.app_user
+                )
 
             app = dataclasses.replace(
                 small.pgbouncer, user=small.app_user, password=small.app_password

@@ -142,16 +142,18 @@ def start_bouncer(
     return child
 
 
-def pool_totals(admin: Any, database: str, keys: tuple[str, ...]) -> dict[str, int]:
-    """``keys`` of SHOW POOLS summed over ``database``'s pools (one per user), read on a
-    connection to the admin console (which speaks only the simple query protocol: it must
-    have been opened with prepare_threshold=None)."""
+def pool_totals(
+    admin: Any, database: str, keys: tuple[str, ...], user: str | None = None
+) -> dict[str, int]:
+    """``keys`` of SHOW POOLS summed over ``database``'s pools (one per user; only
+    ``user``'s if given), read on a connection to the admin console (which speaks only the
+    simple query protocol: it must have been opened with prepare_threshold=None)."""
     cursor = admin.execute("SHOW POOLS")
     names = [c.name for c in cursor.description or []]
     totals = dict.fromkeys(keys, 0)
     for values in cursor.fetchall():
         pool = dict(zip(names, values, strict=True))
-        if pool.get("database") == database:
+        if pool.get("database") == database and user in (None, pool.get("user")):
             for key in keys:
                 totals[key] += int(pool.get(key) or 0)
     return totals
