@@ -47,8 +47,7 @@ def cold_start(cpu: bool, preload: str) -> tuple[float, float, int]:
     finally:
         stack.stop()
         if cpu:
-            parent = f"{cpu_share.PREFIX}{stack.description['pids']['gateway']}"
-            cpu_share.remove_tree(cpu_share.CPU_CONTROLLER / parent)
+            cpu_share.remove_tree(cpu_share.parent_of(stack.description["pids"]["gateway"]))
         shutil.rmtree(state_dir, ignore_errors=True)
     return float(init), float(duration), int(stack.description["function"]["memory_mb"])
 

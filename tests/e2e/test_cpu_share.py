@@ -31,11 +31,13 @@ def shared_stack() -> Iterator[stacks.Stack]:
     stack.stop()
     shutil.rmtree(state_dir, ignore_errors=True)
     # The stack (no longer root) cannot remove its parent group; root can, once it is empty.
-    cpu_share.remove_tree(cpu_share.CPU_CONTROLLER / _parent(stack.description).lstrip("/"))
+    cpu_share.remove_tree(cpu_share.parent_of(stack.description["pids"]["gateway"]))
 
 
 def _parent(description: dict[str, Any]) -> str:
-    return f"/{cpu_share.PREFIX}{description['pids']['gateway']}"
+    """The stack's group as /proc/<pid>/cgroup names it: its path below the controller."""
+    group = cpu_share.parent_of(description["pids"]["gateway"])
+    return "/" + str(group.relative_to(cpu_share.CPU_CONTROLLER))
 
 
 def _cpu_cgroup(pid: int) -> str:

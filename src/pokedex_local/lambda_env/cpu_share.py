@@ -31,6 +31,11 @@ def quota_us(memory_mb: int) -> int:
     return max(1000, round(PERIOD_US * memory_mb / ONE_VCPU_MB))
 
 
+def parent_of(stack_pid: int) -> Path:
+    """The group of the stack whose gateway (``python -m pokedex_local.run``) is this pid."""
+    return CPU_CONTROLLER / f"{PREFIX}{stack_pid}"
+
+
 def make_parent(owner_uid: int, owner_gid: int) -> Path:
     """As root: a group for this stack's environments, owned by the account that will
     make their groups in it. Removes the empty groups of stacks that are gone first."""
@@ -40,7 +45,7 @@ def make_parent(owner_uid: int, owner_gid: int) -> Path:
         pid = old.name.removeprefix(PREFIX)
         if pid.isdigit() and not Path(f"/proc/{pid}").exists():
             remove_tree(old)
-    parent = CPU_CONTROLLER / f"{PREFIX}{os.getpid()}"
+    parent = parent_of(os.getpid())
     parent.mkdir(exist_ok=True)
     os.chown(parent, owner_uid, owner_gid)
     return parent
