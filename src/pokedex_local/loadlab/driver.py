@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
+from pokedex_local.dex import DEX_NUMBERS
+
 
 @dataclass(frozen=True)
 class RouteKind:
@@ -33,7 +35,7 @@ class RouteKind:
     def body(self, rng: random.Random) -> str | None:
         if not self.writes:
             return None
-        members = [rng.randint(1, 1025) for _ in range(rng.randint(1, 6))]
+        members = [rng.randint(1, DEX_NUMBERS) for _ in range(rng.randint(1, 6))]
         return json.dumps({"name": f"load {rng.randrange(10**6)}", "members": members})
 
     def path(self, rng: random.Random) -> str:
@@ -42,7 +44,7 @@ class RouteKind:
         if self.name == "list":
             return "/poke_info"
         if self.name == "get":
-            return f"/poke_info/{rng.randint(1, 1025)}"
+            return f"/poke_info/{rng.randint(1, DEX_NUMBERS)}"
         if self.name == "absent":
             return f"/poke_info/{rng.randint(2000, 9999)}"
         return "/poke_info/not-a-number"

@@ -1,8 +1,9 @@
 """The database tier's ceiling: pgbench through PgBouncer, running the API's own query.
 
 The script is pokedex/queries/get_pokemon.sql with its parameter turned into a pgbench
-variable drawn uniformly from 1..1025, so it does exactly what GET /poke_info/{n} asks of
-the database, over the same TLS connection to PgBouncer as the same role.
+variable drawn uniformly from 1 to DEX_NUMBERS (1,025), so it does exactly what
+GET /poke_info/{n} asks of the database, over the same TLS connection to PgBouncer as the
+same role.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pokedex.db import load_query
+from pokedex_local.dex import DEX_NUMBERS
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ def script_text() -> str:
     query = load_query("get_pokemon").decode()
     lines = [line for line in query.splitlines() if not line.lstrip().startswith("--")]
     body = "\n".join(lines).replace("%(dex_number)s", ":n").strip()
-    return f"\\set n random(1, 1025)\n{body};\n"
+    return f"\\set n random(1, {DEX_NUMBERS})\n{body};\n"
 
 
 def run_pgbench(

@@ -14,11 +14,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from pokedex_local.dex import DEX_NUMBERS
+
 SCRIPT = r"""
 local counter = 0
 request = function()
   counter = counter + 1
-  return wrk.format("GET", "/poke_info/" .. ((counter * 7919) % 1025 + 1))
+  return wrk.format("GET", __PATH__)
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -29,6 +31,12 @@ done = function(summary, latency, requests)
     latency:percentile(50), latency:percentile(99)))
 end
 """
+
+
+def script(path: str | None = None) -> str:
+    """The Lua script: requests to ``path``, or walking the dex numbers in steps of a prime."""
+    spread = f'"/poke_info/" .. ((counter * 7919) % {DEX_NUMBERS} + 1)'
+    return SCRIPT.replace("__PATH__", spread if path is None else json.dumps(path))
 
 
 def available() -> bool:
@@ -45,14 +53,10 @@ def run_wrk(
 ) -> dict[str, Any]:
     """wrk for ``seconds``; ``path`` fixes the request path (default: dex numbers spread
     over the Pokédex); a request unanswered after ``timeout_s`` counts as failed."""
-    script_text = SCRIPT
-    if path is not None:
-        script_text = SCRIPT.replace(
-            '"/poke_info/" .. ((counter * 7919) % 1025 + 1)', json.dumps(path)
-        )
+    script_text = script(path)
     with tempfile.TemporaryDirectory(prefix="wrk-") as tmp:
-        script = Path(tmp) / "get_pokemon.lua"
-        script.write_text(script_text, encoding="utf-8")
+        script_file = Path(tmp) / "get_pokemon.lua"
+        script_file.write_text(script_text, encoding="utf-8")
         done = subprocess.run(
             [
                 "wrk",
@@ -60,7 +64,7 @@ def run_wrk(
                 f"--connections={clients}",
                 f"--duration={max(1, round(seconds))}s",
                 f"--timeout={max(1, round(timeout_s))}s",
-                f"--script={script}",
+                f"--script={script_file}",
                 base_url + "/",
             ],
             capture_output=True,
