@@ -19,7 +19,7 @@ from rich.console import Console
 
 from pokedex_local.auth.token import TokenError, bearer_minter
 from pokedex_local.loadlab import references, report
-from pokedex_local.loadlab.driver import KINDS, parse_mix
+from pokedex_local.loadlab.driver import parse_mix, writes_in
 from pokedex_local.loadlab.stack import Stack, StackError, attach, start
 from pokedex_local.loadlab.steps import run_steps
 
@@ -179,7 +179,7 @@ def run_mode(
 
 def _writer_token(stack: Stack, mix: dict[str, float]) -> str | None:
     """A bearer token for the lab's writes (from the stack's local issuer), if it writes."""
-    if not any(KINDS[name].writes and weight > 0 for name, weight in mix.items()):
+    if not writes_in(mix):
         return None
     try:
         return bearer_minter(stack.description)("loadlab")

@@ -60,6 +60,11 @@ KINDS = {
 }
 
 
+def writes_in(mix: dict[str, float]) -> bool:
+    """Whether a mix sends writes (which need a bearer token)."""
+    return any(KINDS[name].writes and weight > 0 for name, weight in mix.items())
+
+
 def parse_mix(text: str) -> dict[str, float]:
     """'get=0.85,list=0.05,absent=0.05,invalid=0.05' → weights; names the bad part."""
     mix: dict[str, float] = {}
@@ -123,7 +128,7 @@ async def run_load(
     """Drive ``concurrency`` clients for ``warmup_s + duration_s``; in-flight requests are
     awaited. Only requests sent after the warm-up make the measured figures.
     ``authorization`` (``Bearer <token>``) is sent with the writes, which need it."""
-    if any(KINDS[name].writes for name, weight in mix.items() if weight > 0) and not authorization:
+    if writes_in(mix) and not authorization:
         raise ValueError("a mix with writes needs a bearer token (authorization)")
     result = LoadResult(concurrency)
     kinds = [KINDS[name] for name in mix]
