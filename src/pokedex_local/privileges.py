@@ -67,16 +67,18 @@ def run_as_service_account(module: str, argv: Sequence[str], state_dir: Path) ->
     os.execve(python, [python, "-m", module, *argv], env)
 
 
+def source_dirs() -> list[Path]:
+    """Where the project's two packages are imported from: src/ in a checkout, the
+    environment's site-packages in an install."""
+    found = [Path(pokedex.__file__).parents[1], Path(pokedex_local.__file__).parents[1]]
+    return list(dict.fromkeys(p.resolve() for p in found))
+
+
 def _python_path() -> list[Path]:
     """This environment's packages and the project's sources (an editable install's .pth
     file is not read from PYTHONPATH, so the sources are named explicitly)."""
-    found = [
-        Path(pokedex.__file__).parents[1],
-        Path(pokedex_local.__file__).parents[1],
-        Path(sysconfig.get_path("purelib")),
-        Path(sysconfig.get_path("platlib")),
-    ]
-    return list(dict.fromkeys(p.resolve() for p in found))
+    site = [Path(sysconfig.get_path("purelib")), Path(sysconfig.get_path("platlib"))]
+    return list(dict.fromkeys([*source_dirs(), *(p.resolve() for p in site)]))
 
 
 def interpreter(user: ServiceUser) -> tuple[str | None, str]:

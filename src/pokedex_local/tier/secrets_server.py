@@ -11,8 +11,6 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-import pokedex
-import pokedex_local
 from pokedex_local import privileges, secrets_emulator
 from pokedex_local.tier.endpoint import Endpoint
 from pokedex_local.tier.processes import Child, spawn, wait_ready
@@ -32,14 +30,11 @@ def new_credentials() -> dict[str, str]:
 
 def launch(port: int, log: Path, user: ServiceUser, credentials: dict[str, str]) -> Child:
     """Start the endpoint as the service account (not root), without waiting for it."""
-    source = Path(pokedex.__file__).parents[1]
     _, python = privileges.interpreter(user)  # the account's reach, not root's
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        # Its two packages' directory; src/ for a checkout, site-packages for an install.
-        "PYTHONPATH": os.pathsep.join(
-            sorted({str(source), str(Path(pokedex_local.__file__).parents[1])})
-        ),
+        # The endpoint needs the project's sources only, no third-party package.
+        "PYTHONPATH": os.pathsep.join(str(p) for p in privileges.source_dirs()),
         "PYTHONDONTWRITEBYTECODE": "1",
         secrets_emulator.KEY_ENV: credentials["AWS_ACCESS_KEY_ID"],
         secrets_emulator.SECRET_ENV: credentials["AWS_SECRET_ACCESS_KEY"],
