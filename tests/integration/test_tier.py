@@ -245,7 +245,12 @@ def test_stop_leaves_no_process_and_a_second_start_replaces_the_state(tier_dir: 
     with first:
         with connect(first.postgres) as conn:
             assert conn.execute("SELECT to_regclass('left_behind')").fetchone() == (None,)
-        # A new launcher on the same directory stops what the first one left running.
+        # A new launcher on the same directory stops what the first one left running. The
+        # first launcher is taken as gone: its supervisor stops watching, or it would start
+        # again what the second one stops, in the directory being replaced (seen as a
+        # FileNotFoundError in that rmtree, now and then).
+        assert first.supervisor is not None
+        first.supervisor.stop()
         leftover = list(first.pids.values())
         second = LocalTier(tier_dir, max_connections=20, migrate=False).start()
         try:
