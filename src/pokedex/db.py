@@ -160,7 +160,7 @@ class Database:
                 if failure is Failure.BUSY:
                     raise DatabaseBusy() from exc
                 if failure is Failure.UNTRUSTED:
-                    logger.error("the database's TLS certificate was refused: %s", _first_line(exc))
+                    logger.error("the database's TLS certificate was refused: %s", first_line(exc))
                     raise DatabaseUnavailable() from exc
                 if self._conn is not None and self._conn.closed:
                     self._conn = None
@@ -174,7 +174,7 @@ class Database:
                     "call failed" if sent else "connect failed",
                     attempt + 1,
                     pause,
-                    _first_line(exc),
+                    first_line(exc),
                 )
             self._sleep(pause)
             attempt += 1
@@ -245,5 +245,6 @@ def _pause(attempt: int) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """An error's first line, for a log line (psycopg's messages run over several)."""
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

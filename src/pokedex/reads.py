@@ -27,8 +27,8 @@ from typing import Any, TypeVar
 
 import psycopg
 
-from pokedex.db import Runner, unreachable
-from pokedex.errors import DatabaseBusy, DatabaseUnavailable
+from pokedex.db import Runner, first_line, unreachable
+from pokedex.errors import DatabaseUnavailable
 
 T = TypeVar("T")
 COOL_DOWN_S = 5.0
@@ -68,7 +68,7 @@ class ReadRouting:
             return self.writer.run(work, idempotent=idempotent)
         try:
             result = self.reader.run(work, idempotent=idempotent)
-        except (DatabaseUnavailable, DatabaseBusy) as exc:
+        except DatabaseUnavailable as exc:  # DatabaseBusy is one too
             cause = exc.__cause__
             if not (isinstance(cause, psycopg.OperationalError) and unreachable(cause)):
                 raise
@@ -82,11 +82,10 @@ class ReadRouting:
     def _leave_reader(self, cause: psycopg.OperationalError) -> None:
         self.fallbacks += 1
         if self._retry_at is None:  # a transition: say it once, not at every retry
-            first_line = str(cause).strip().splitlines()[0] if str(cause).strip() else "?"
             logger.warning(
                 "the read endpoint is unreachable (%s): reads go to the writer, and the read"
                 " endpoint is tried again every %.0f s",
-                first_line,
+                first_line(cause),
                 self._cool_down_s,
             )
         self._retry_at = self._clock() + self._cool_down_s
