@@ -94,11 +94,8 @@ def mint(args: argparse.Namespace) -> tuple[str, str]:
 def bearer_minter(stack: dict[str, Any], ttl_s: int = 3600) -> Callable[[str], str]:
     """For tools driving a running stack (the load and fault labs): user → an Authorization
     header value with a token from the stack's local issuer."""
-    auth = stack.get("auth")
-    if not isinstance(auth, dict) or not auth.get("key_file"):
-        raise TokenError("the stack has no local issuer (its auth entry names no key_file)")
-    issuer, audience = str(auth["issuer"]), str(auth["audiences"][0])
-    local = LocalIssuer.load(Path(auth["key_file"]))
+    issuer, key_file, audience = _local_issuer(stack, "the stack")
+    local = LocalIssuer.load(key_file)
     return lambda user: "Bearer " + local.mint(issuer, user, client_id=audience, ttl_s=ttl_s)
 
 
@@ -116,9 +113,14 @@ def _from_stack(state_dir: Path) -> tuple[str, Path, str]:
     gateway = stack.get("pids", {}).get("gateway")
     if isinstance(gateway, int) and not alive(gateway):
         raise TokenError(f"{stack_file} describes a stack that is no longer running: `make run`")
+    return _local_issuer(stack, str(stack_file))
+
+
+def _local_issuer(stack: dict[str, Any], described_by: str) -> tuple[str, Path, str]:
+    """(issuer URL, its key file, the audience) of a stack description's local issuer."""
     auth = stack.get("auth")
     if not isinstance(auth, dict):
-        raise TokenError(f"{stack_file} has no auth entry: restart the stack with `make run`")
+        raise TokenError(f"{described_by} has no auth entry: restart the stack with `make run`")
     if not auth.get("key_file"):
         raise TokenError(
             f"the stack trusts {auth.get('issuer')}, not the local issuer: get a token from it"
