@@ -26,6 +26,7 @@ import signal
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,10 +53,7 @@ class Ledger:
     acknowledged: dict[str, str] = field(default_factory=dict)  # name → team id
     unanswered: list[str] = field(default_factory=list)
     retries: int = 0
-    answers: dict[str, int] = field(default_factory=dict)  # status or error → count
-
-    def note(self, what: str) -> None:
-        self.answers[what] = self.answers.get(what, 0) + 1
+    answers: Counter[str] = field(default_factory=Counter)  # status or error → count
 
 
 async def _write_one(
@@ -74,9 +72,9 @@ async def _write_one(
                 status = response.status
                 answer = await response.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
-            ledger.note(type(exc).__name__)
+            ledger.answers[type(exc).__name__] += 1
         else:
-            ledger.note(str(status))
+            ledger.answers[str(status)] += 1
             if status == 201:
                 ledger.acknowledged[name] = json.loads(answer)["id"]
                 return
@@ -202,7 +200,6 @@ def render(result: Count) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--writers", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20.0)
