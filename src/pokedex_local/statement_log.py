@@ -20,6 +20,7 @@ from psycopg import sql
 
 from pokedex_local.pinning import triggers
 from pokedex_local.tier import LocalTier
+from pokedex_local.tier.replica import STANDBY_LOG
 
 # Set for `python -m pokedex_local.run` (the load lab's smoke test does): the run captures
 # the application role's statements and leaves RECORD in its state directory, naming the
@@ -110,9 +111,6 @@ def read_log(path: Path, offset: int = 0) -> str:
     with path.open("rb") as log:
         log.seek(offset)
         return log.read().decode(errors="replace")
-
-
-STANDBY_LOG = "standby.log"
 
 
 def postgres_log(tier_description: dict[str, Any]) -> Path:

@@ -31,6 +31,7 @@ from pokedex_local import statement_log
 from pokedex_local.loadlab.stack import Stack
 from pokedex_local.loadlab.stack import start as start_stack
 from pokedex_local.tier import Endpoint
+from pokedex_local.tier.replica import STANDBY_LOG
 from pokedex_local.tier.standby import wait_caught_up
 from tests.e2e.gateway_process import get, request
 
@@ -282,7 +283,7 @@ def test_the_live_view_shows_the_replication_lag_and_the_standby_backends(
 
 def test_the_reads_on_the_standby_pin_nothing(replica_stack: Stack) -> None:
     # Last in this module: the reads of every test above are in the standby's log.
-    log = Path(replica_stack.description["logs_dir"]) / statement_log.STANDBY_LOG
+    log = Path(replica_stack.description["logs_dir"]) / STANDBY_LOG
     text = statement_log.read_log(log)
     read = [sql for sql, _ in statement_log.statements(text) if "pokemon" in sql]
     assert read, "the application role's reads on the standby were logged"

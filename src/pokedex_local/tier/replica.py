@@ -22,6 +22,8 @@ from pokedex_local.tier.service_user import ServiceUser
 
 # Under the tier's home, beside "postgres" and "pgbouncer".
 DIRECTORIES = ("standby", "pgbouncer-reader")
+# The standby's server log, in the tier's logs directory.
+STANDBY_LOG = "standby.log"
 
 
 @dataclass
@@ -100,7 +102,7 @@ class Replica:
 
     def _start_standby(self, user: ServiceUser) -> Child:
         home = self._home()
-        log = home / "logs" / "standby.log"
+        log = home / "logs" / STANDBY_LOG
         admin = self._standby_admin()
         return postgres.start_server(home / "standby", log, admin, user, name="standby")
 
