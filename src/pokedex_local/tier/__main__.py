@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from pokedex_local.tier.state_lock import StateBusy
 from pokedex_local.tier.tier import READS, LocalTier
 
 READY = "Ready. Ctrl-C stops everything."
@@ -37,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(0.5)
     except KeyboardInterrupt:
         print("\nStopping…", flush=True)
+    except StateBusy as busy:  # another stack's: it was left untouched
+        sys.exit(f"python -m pokedex_local.tier: {busy}")
     finally:
         tier.stop()
     return 0

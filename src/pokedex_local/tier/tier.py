@@ -10,25 +10,22 @@ import atexit
 import contextlib
 import json
 import secrets
-import shutil
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import psycopg
 
 from pokedex import pooling
-from pokedex_local.tier import certs, pgbouncer, postgres, secrets_server
+from pokedex_local.tier import certs, description, home, pgbouncer, postgres, secrets_server
 from pokedex_local.tier.endpoint import Endpoint
 from pokedex_local.tier.ports import free_port, wait_until_closed
 from pokedex_local.tier.private_file import write_private
-from pokedex_local.tier.processes import Child, stop_leftover
-from pokedex_local.tier.replica import DIRECTORIES as REPLICA_DIRECTORIES
+from pokedex_local.tier.processes import Child
 from pokedex_local.tier.replica import Replica
 from pokedex_local.tier.service_user import ServiceUser, service_user
+from pokedex_local.tier.state_lock import StateLock, lock_state_dir
 from pokedex_local.tier.supervisor import Supervisor
 
 APP_USER = "pokedex_app"
@@ -55,6 +52,7 @@ class LocalTier:
         bouncer_port: int = 0,
         secrets_port: int = 0,
         reads: str = "writer",
+        lock: StateLock | None = None,
     ) -> None:
         if reads not in READS:
             raise ValueError(f"reads must be one of {', '.join(READS)}, not {reads!r}")
@@ -73,21 +71,28 @@ class LocalTier:
         self._user: ServiceUser | None = None
         self._home = self.state_dir
         self._fallback: Path | None = None  # a private directory in /tmp, when used
+        # The state directory's lock: the caller's (`make run` takes it before anything
+        # else), or taken by start() and released by stop().
+        self._lock = lock
+        self._owns_lock = lock is None
         self._new_credentials()
         self._assign_ports()
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> LocalTier:
+        """Start from empty state (StateBusy first if another stack holds the directory)."""
         self.stop()
+        if self._owns_lock:
+            self._lock = lock_state_dir(self.state_dir)
         self._new_credentials()
         self._assign_ports()
         self._user = user = service_user()
-        self._home = self._prepare_home(user)
         if not self._atexit_registered:
             atexit.register(self.stop)  # a safety net for a launcher that forgets to stop
             self._atexit_registered = True
         try:
+            self._home, self._fallback = home.prepare(self.state_dir, user)
             self._start_children(user)
         except BaseException:
             self.stop()
@@ -104,14 +109,16 @@ class LocalTier:
             self.supervisor.stop()  # first, or it would start again what is being stopped
         for name in reversed(list(self._children)):
             self._children.pop(name).stop()
-        if self._fallback is not None:  # nothing left behind in /tmp; the logs kept
-            kept = self.state_dir / "logs"
-            shutil.rmtree(kept, ignore_errors=True)
-            with contextlib.suppress(OSError):
-                shutil.move(self._fallback / "logs", kept)
-            shutil.rmtree(self._fallback, ignore_errors=True)
-            (self.state_dir / "tier-home").unlink(missing_ok=True)
+        if self._lock is None or not self._lock.held:
+            return  # never started: the directory may be another stack's, leave it be
+        # A postmaster restarted behind the tier's back (pg_ctl restart) is none of its
+        # children: found by its data directory.
+        home.stop_postmasters(self._home)
+        if self._fallback is not None:
+            home.remove_fallback(self.state_dir, self._fallback)
             self._fallback = None
+        if self._owns_lock:
+            self._lock.release()
 
     @property
     def logs_dir_after_stop(self) -> Path:
@@ -122,12 +129,7 @@ class LocalTier:
     def __enter__(self) -> LocalTier:
         return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     def restart_pgbouncer(self) -> None:
@@ -158,54 +160,17 @@ class LocalTier:
     def secrets_endpoint(self) -> str:
         return f"http://{HOST}:{self._secrets_port}"
 
+    @property
+    def home_dir(self) -> Path:
+        """Where the servers keep their files: the state directory, or its fallback."""
+        return self._home
+
     def function_env(self, via: str = "proxy") -> dict[str, str]:
         """The environment the Lambda function gets, pointed at PgBouncer or at PostgreSQL."""
-        if via not in ("proxy", "direct"):
-            raise ValueError(f"via must be 'proxy' or 'direct', not {via!r}")
-        target = self.pgbouncer if via == "proxy" else self.postgres
-        reads = self.replica.function_env(via) if self.replica else {}
-        return {
-            "DB_ENDPOINT": target.host,
-            "DB_PORT": str(target.port),
-            "DB_NAME": self.dbname,
-            # The proxy's certificate checked as in the cloud, against the tier's own CA.
-            "DB_SSLMODE": "verify-full",
-            "DB_SSLROOTCERT": str(self._home / "tls" / certs.CA_FILE),
-            "SECRET": self.app_secret_name,
-            "AWS_ENDPOINT_URL_SECRETS_MANAGER": self.secrets_endpoint,
-            "AWS_REGION": secrets_server.REGION,
-            "AWS_DEFAULT_REGION": secrets_server.REGION,
-            # The only credentials the local Secrets Manager endpoint accepts.
-            **self.aws_credentials,
-            **reads,
-        }
+        return description.function_env(self, via)
 
     def describe(self) -> dict[str, Any]:
-        return {
-            "postgres": vars(self.postgres).copy(),
-            "pgbouncer": vars(self.pgbouncer).copy(),
-            "secrets_endpoint": self.secrets_endpoint,
-            "owner_secret_name": self.owner_secret_name,
-            "app_secret_name": self.app_secret_name,
-            "app_user": self.app_user,
-            "pids": self.pids,
-            "pool_size": self.pool_size,
-            "max_connections": self.max_connections,
-            "max_connections_percent": self.max_connections_percent,
-            "data_dir": str(self.data_dir),
-            "logs_dir": str(self._home / "logs"),
-            **self._describe_reads(),
-        }
-
-    def _describe_reads(self) -> dict[str, Any]:
-        """The endpoints by role; with a replica, the standby and its PgBouncer as well."""
-        reader = self.replica.reader if self.replica else None
-        endpoints = {
-            "writer": {"host": self.pgbouncer.host, "port": self.pgbouncer.port},
-            "reader": {"host": reader.host, "port": reader.port} if reader else None,
-        }
-        more = self.replica.describe() if self.replica else {}
-        return {"reads": self.reads, "endpoints": endpoints, **more}
+        return description.describe(self)
 
     # -- start-up steps ---------------------------------------------------------------------
 
@@ -230,49 +195,6 @@ class LocalTier:
             if self.reads == "replica"
             else None
         )
-
-    def _prepare_home(self, user: ServiceUser) -> Path:
-        """Stop what an earlier run left behind, then start from empty directories.
-
-        The state directory holds the superuser's password (tier.json, stack.json) and the
-        database: it is 0700, owned by the account the servers run as (root can enter any
-        directory), and the files written here are 0600.
-        """
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        _private(self.state_dir, user)
-        home = self.state_dir
-        if not user.can_enter(home):
-            # Run as root in a directory the service account cannot reach (e.g. under
-            # /root, or pytest's /tmp/pytest-of-root): keep the files in a private
-            # directory of an unpredictable name, recorded here so that the next start
-            # finds and replaces it, and removed at stop.
-            home = self._fallback_home(user)
-        for record in self._leftovers(home):
-            stop_leftover(record)
-        for name in ("postgres", "pgbouncer", *REPLICA_DIRECTORIES, "tls", "logs", "pids.json"):
-            path = home / name
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)
-            elif path.exists() or path.is_symlink():
-                path.unlink()
-        home.mkdir(parents=True, exist_ok=True, mode=0o700)
-        (home / "logs").mkdir()
-        user.give(home / "logs")
-        return home
-
-    def _fallback_home(self, user: ServiceUser) -> Path:
-        record = self.state_dir / "tier-home"
-        with contextlib.suppress(OSError):
-            previous = Path(record.read_text().strip())
-            if previous.name.startswith("pokedex-tier-") and previous.is_dir():
-                for leftover in self._leftovers(previous):
-                    stop_leftover(leftover)
-                shutil.rmtree(previous, ignore_errors=True)
-        home = Path(tempfile.mkdtemp(prefix="pokedex-tier-"))  # 0700, a random name
-        _private(home, user)
-        write_private(record, f"{home}\n")
-        self._fallback = home
-        return home
 
     def _start_children(self, user: ServiceUser) -> None:
         logs = self._home / "logs"
@@ -299,7 +221,10 @@ class LocalTier:
         self._adopt(postgres.start_server(self.data_dir, logs / "postgres.log", admin, user))
         postgres.create_database(admin, self.dbname)
         if self.migrate:
-            self._run_migrations()
+            from pokedex.migrate import migrate  # imported by the tiers that migrate only
+
+            with psycopg.connect(self.postgres.conninfo(), autocommit=True) as conn:
+                migrate(conn, app_password=self.app_password)
         if self.replica is not None:
             self.replica.start(
                 self._home,
@@ -330,12 +255,6 @@ class LocalTier:
         )
         log = self._home / "logs" / "pgbouncer.log"
         self._adopt(pgbouncer.start_bouncer(config, log, self.pgbouncer.port, user))
-
-    def _run_migrations(self) -> None:
-        from pokedex.migrate import migrate
-
-        with psycopg.connect(self.postgres.conninfo(), autocommit=True) as conn:
-            migrate(conn, app_password=self.app_password)
 
     # -- supervision ----------------------------------------------------------------------
 
@@ -372,28 +291,10 @@ class LocalTier:
         self._adopt(child)
         self._write_description()
 
-    # -- remembering children across runs ---------------------------------------------------
-
     def _adopt(self, child: Child) -> None:
         self._children[child.name] = child
-        records = {name: c.record() for name, c in self._children.items()}
-        (self._home / "pids.json").write_text(json.dumps(records, indent=2))
+        home.record_children(self._home, {name: c.record() for name, c in self._children.items()})
 
     def _write_description(self) -> None:
         with contextlib.suppress(OSError):
             write_private(self.state_dir / "tier.json", json.dumps(self.describe(), indent=2))
-
-    @staticmethod
-    def _leftovers(home: Path) -> list[dict[str, Any]]:
-        try:
-            records: dict[str, dict[str, Any]] = json.loads((home / "pids.json").read_text())
-        except (OSError, ValueError):
-            return []
-        # Clients first, as in stop(): PgBouncer before the PostgreSQL it holds connections to.
-        return list(reversed(records.values()))
-
-
-def _private(directory: Path, user: ServiceUser) -> None:
-    """0700, and the service account's when the servers run as it."""
-    directory.chmod(0o700)
-    user.give_dir(directory)

@@ -1,0 +1,63 @@
+"""Stop a PostgreSQL server by its data directory, whoever started it.
+
+The pid the tier spawned is not always the postmaster that runs: an operator or a fault
+test may restart the server with `pg_ctl restart`, and the new postmaster is nobody's
+child. What every postmaster of a data directory has in common is the directory itself:
+it writes its pid on the first line of ``postmaster.pid`` there and runs with the
+directory as its working directory. Both are checked, so a stale file whose pid was
+recycled by an unrelated process is left alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+from pathlib import Path
+
+from pokedex_local.tier.processes import alive
+
+PID_FILE = "postmaster.pid"
+
+
+def running_postmaster(data_dir: Path) -> int | None:
+    """The pid of the postmaster serving ``data_dir`` now, or None."""
+    try:
+        pid = int((data_dir / PID_FILE).read_text().split("\n", 1)[0])
+    except (OSError, ValueError):
+        return None
+    if pid <= 0 or not alive(pid):
+        return None
+    try:
+        cwd = Path(os.readlink(f"/proc/{pid}/cwd"))
+    except OSError:
+        return None  # gone, or another account's process: not ours to stop
+    return pid if cwd == data_dir.resolve() else None
+
+
+def stop_postmaster(data_dir: Path, deadline_s: float = 10.0) -> int | None:
+    """Fast shutdown (SIGINT, what `pg_ctl stop -m fast` sends) of the postmaster of
+    ``data_dir``, SIGKILL after ``deadline_s``; the pid it stopped, or None."""
+    pid = running_postmaster(data_dir)
+    if pid is None:
+        return None
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGINT)
+    end = time.monotonic() + deadline_s
+    while alive(pid) and time.monotonic() < end:
+        time.sleep(0.05)
+    if alive(pid):
+        _kill(pid)
+    return pid
+
+
+def _kill(pid: int) -> None:
+    # A postmaster started by the tier or by pg_ctl leads its own process group, with its
+    # backends in it: the group goes down together. One that does not lead a group is
+    # killed alone, so no unrelated group is hit.
+    with contextlib.suppress(ProcessLookupError):
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGKILL)
