@@ -9,7 +9,8 @@ UV := uv run --frozen
 setup:
 	@scripts/bootstrap.sh
 
-## run: the whole system on this machine (VIA=direct bypasses PgBouncer; PORT=3000;
+## run: the whole system on this machine (VIA=direct bypasses PgBouncer; PORT=3000, its state
+## in .local; any other PORT= keeps its own in .local/<port>, so two can run side by side;
 ## ENV="KEY=VALUE ..." adds variables to the function; DEBUG=1 listens for debugpy on 5678;
 ## READS=replica puts the Pokédex reads on a hot standby behind its own PgBouncer;
 ## CPU_SHARE=1 gives each environment the CPU share its memory buys on Lambda, as root)
@@ -19,10 +20,11 @@ run: setup
 		$(foreach pair,$(ENV),--env=$(pair)) $(if $(DEBUG),--debug-port $(or $(DEBUG_PORT),5678))
 
 ## token: a bearer token for the running stack's JWT authorizer, its last line
-## (USER=ash, default your login; SCOPE="a b"; TTL=3600). TOKEN=$$(make -s token USER=ash)
+## (USER=ash, default your login; SCOPE="a b"; TTL=3600; PORT=3001: the stack on that port).
+## TOKEN=$$(make -s token USER=ash)
 token: setup
 	@$(UV) python -m pokedex_local.auth.token --user "$(USER)" --scope "$(SCOPE)" \
-		$(if $(TTL),--ttl $(TTL))
+		$(if $(TTL),--ttl $(TTL)) $(if $(PORT),--port $(PORT))
 
 ## test: every test suite: unit, integration, infra, e2e, the load-lab smoke run and the fault scenarios
 test: setup
@@ -57,10 +59,11 @@ destroy: setup
 	npx --yes aws-cdk@2 destroy $(CDK_CONTEXT)
 
 ## load: the load lab, proxy against direct (see docs/benchmarks.md); READS=replica: reads on a
-## standby; PROFILE=mixed: one request in ten writes a team
+## standby; PROFILE=mixed: one request in ten writes a team; PORT=3000: drive the stack
+## running on that port instead of starting its own
 load: setup
 	$(UV) python -m pokedex_local.loadlab $(if $(READS),--reads $(READS)) \
-		$(if $(PROFILE),--profile $(PROFILE)) $(LOAD_ARGS)
+		$(if $(PROFILE),--profile $(PROFILE)) $(if $(PORT),--stack $(PORT)) $(LOAD_ARGS)
 
 ## chaos: the fault lab: one fault at a time under steady load, then the durability run of
 ## team writes across crashes (see docs/reliability.md)

@@ -12,28 +12,32 @@ from __future__ import annotations
 import argparse
 import ctypes
 import dataclasses
-import json
 import logging
 import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any
 
 import pokedex
 from pokedex.function_spec import API_FUNCTION
 from pokedex.routes import ROUTES
-from pokedex_local import openapi, privileges, statement_log
+from pokedex_local import openapi, preflight, privileges, stack_location, statement_log
 from pokedex_local.auth.issuer import KEY_FILE
-from pokedex_local.gateway import cli, jwt_setup
-from pokedex_local.gateway.server import ADMIN_PATH, LIVE_PATH, OPENAPI_PATH, Gateway
+from pokedex_local.gateway import cli
+from pokedex_local.gateway.server import Gateway
 from pokedex_local.lambda_env import cpu_share
 from pokedex_local.lambda_env.config import FunctionConfig
 from pokedex_local.lambda_env.pool import EnvironmentPool
 from pokedex_local.live.database import DatabaseWatch
-from pokedex_local.tier import LocalTier
-from pokedex_local.tier.private_file import write_private
+from pokedex_local.stack_description import (
+    announce,
+    describe,
+    function_env,
+    write_stack,
+)
+from pokedex_local.tier import LocalTier, TierError
 from pokedex_local.tier.service_user import service_user
+from pokedex_local.tier.state_lock import StateBusy, lock_state_dir
 from pokedex_local.tier.tier import READS
 
 HANDLER = API_FUNCTION.handler
@@ -58,18 +62,16 @@ def parser() -> argparse.ArgumentParser:
         help="how the function reaches the database: through PgBouncer (proxy) or straight "
         f"to PostgreSQL (direct, the original problem) [env POKEDEX_VIA, default {via}]",
     )
-    state_dir = os.environ.get("POKEDEX_STATE_DIR", ".local")
     parser.add_argument(
         "--state-dir",
         type=Path,
-        default=Path(state_dir),
-        help=f"where the tier keeps its files and stack.json [env POKEDEX_STATE_DIR, "
-        f"default {state_dir}]",
+        help="where the tier keeps its files and stack.json, one stack at a time [env "
+        "POKEDEX_STATE_DIR, default .local for port 3000, .local/<port> for any other]",
     )
-    max_connections = int(os.environ.get("POKEDEX_DB_MAX_CONNECTIONS", "100"))
+    max_connections = os.environ.get("POKEDEX_DB_MAX_CONNECTIONS", "100")
     parser.add_argument(
         "--db-max-connections",
-        type=int,
+        type=int,  # applied to the default too: a bad variable is reported by argparse
         default=max_connections,
         help="PostgreSQL max_connections, as on a small RDS instance "
         f"[env POKEDEX_DB_MAX_CONNECTIONS, default {max_connections}]",
@@ -99,15 +101,30 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
+    if problems := preflight.environment_problems():
+        sys.exit("make run: " + "\n".join(problems))
     args = parser().parse_args(argv)
-    state_dir = args.state_dir.resolve()
+    state_dir = stack_location.state_dir(args.port, args.state_dir).resolve()
+    if problems := preflight.value_problems(args):
+        sys.exit("make run: " + "\n".join(problems))
+    # Before anything else: a second stack aimed at this state must not touch it.
+    try:
+        lock = lock_state_dir(state_dir)
+    except StateBusy as busy:
+        sys.exit("make run: " + preflight.refusal(busy, state_dir, args.port))
+    except TierError as exc:
+        sys.exit(f"make run: {exc}")
+    if problems := preflight.port_problems(args):
+        sys.exit("make run: " + "\n".join(problems))
     if args.cpu_share and not args.cpu_group:
         args.cpu_group = str(_cpu_parent())
         argv = [*argv, f"--cpu-group={args.cpu_group}"]
-    # As root: continue as the service account (never returns), or say why not.
-    privileges.run_as_service_account(
-        "pokedex_local.run", [*argv, f"--state-dir={state_dir}"], state_dir
-    )
+    # As root: continue as the service account (never returns), or say why not. The lock
+    # goes along: the directory is never free in between.
+    with lock.across_exec():
+        privileges.run_as_service_account(
+            "pokedex_local.run", [*argv, f"--state-dir={state_dir}"], state_dir
+        )
     # SIGTERM stops as Ctrl-C does, also while the tier is starting (before the event
     # loop takes both signals over), so the tier's with-block always gets to clean up.
     signal.signal(signal.SIGTERM, _interrupt)
@@ -115,14 +132,14 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    stack_file = state_dir / "stack.json"
+    stack_file = stack_location.stack_file(state_dir)
     if not args.jwt_issuer and not args.jwt_key_file:
         # The local issuer's key lives with the stack, so `make token` finds it.
         args.jwt_key_file = str(state_dir / KEY_FILE)
     print(f"starting the database tier in {state_dir} ...", file=sys.stderr, flush=True)
     try:
         with LocalTier(
-            state_dir, max_connections=args.db_max_connections, reads=args.reads
+            state_dir, max_connections=args.db_max_connections, reads=args.reads, lock=lock
         ) as tier:
             if os.environ.get(statement_log.ENV_FLAG):
                 statement_log.capture_tier(tier, state_dir)  # for the pinning detector
@@ -142,8 +159,10 @@ def main(argv: list[str] | None = None) -> None:
                     tier.describe().get("standby"),
                 )
                 description = describe(args.via, gateway, pool, tier)
-                write_stack(stack_file, {**description, "state_dir": str(state_dir)})
-                announce(gateway.url, args.via, stack_file)
+                description["state_dir"] = str(state_dir)
+                description["lock_file"] = str(lock.path)
+                write_stack(stack_file, description)
+                announce(gateway.url, args.via, stack_file, args.port)
 
             watch = [] if os.environ.get("POKEDEX_RELOAD") == "0" else [*args.watch, SOURCE]
             migrations = migration_function(function, tier)
@@ -159,7 +178,8 @@ def main(argv: list[str] | None = None) -> None:
         # Typically the port is taken; the tier has been stopped on the way out.
         sys.exit(f"cannot serve: {exc}")
     finally:
-        stack_file.unlink(missing_ok=True)
+        stack_file.unlink(missing_ok=True)  # before the lock goes: a next stack writes its own
+        lock.release()
     print("stopped", file=sys.stderr)
 
 
@@ -202,87 +222,6 @@ def stop_with_parent() -> None:
     SIGTERM is our Ctrl-C. Without it a `kill -9` of `uv run` would orphan the stack."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-def describe(via: str, gateway: Gateway, pool: EnvironmentPool, tier: LocalTier) -> dict[str, Any]:
-    tier_description = tier.describe()
-    pids = {
-        "gateway": os.getpid(),
-        "fork_server": pool.pids["fork_server"],
-        **tier_description.pop("pids"),
-    }
-    return {
-        "api_url": gateway.url,
-        "admin_url": gateway.url + ADMIN_PATH,
-        "openapi_url": gateway.url + OPENAPI_PATH,
-        # Lambda's Invoke API: aws lambda invoke --endpoint-url <lambda_endpoint> ...
-        "lambda_endpoint": gateway.url,
-        "functions": sorted(gateway.functions),
-        "connection_mode": via,
-        **tier_description,
-        "function": function_description(pool.config),
-        # The JWT authorizer in front of the routes marked auth: issuer, audiences, keys.
-        "auth": jwt_setup.stack_entry(gateway.config.jwt, gateway.issuer_url),
-        # Environments come and go: their live pids are at admin_url. All are children of
-        # the fork server, in its process group.
-        "pids": pids,
-    }
-
-
-def function_env(tier_env: dict[str, str]) -> dict[str, str]:
-    """The tier's settings under the names the specification gives the function (one it
-    has no value for, DB_SSLROOTCERT, empty: unset), plus what Lambda's runtime provides in
-    the cloud (AWS_*: region, credentials, the Secrets Manager endpoint override)."""
-    known = {*API_FUNCTION.environment, *API_FUNCTION.optional_environment}
-    extra = sorted(k for k in tier_env if k not in known)
-    if any(not name.startswith("AWS_") for name in extra):
-        raise ValueError(f"the tier sets variables the function spec does not name: {extra}")
-    return {**{name: tier_env.get(name, "") for name in API_FUNCTION.environment}, **tier_env}
-
-
-def function_description(config: FunctionConfig) -> dict[str, Any]:
-    """The function as stack.json describes it: what the CDK app deploys, from one spec."""
-    return {
-        "handler": config.handler,
-        "reserved_concurrency": config.reserved_concurrency,
-        # Locally the account's default (1,000) unless --concurrency: the load lab shows
-        # the scale-out the cloud's profiles cap. Their caps, for comparison:
-        "reserved_concurrency_by_profile": dict(API_FUNCTION.reserved_concurrency),
-        "timeout_s": config.timeout_s,
-        "memory_mb": config.memory_mb,
-        "architecture": API_FUNCTION.architecture,  # reported: the local CPU's is its own
-        "database_role": API_FUNCTION.database_role,
-        # Imported by the fork server, not by each environment: their import time is
-        # not in any Init Duration.
-        "preloaded": list(config.preload),
-        "init_concurrency": config.init_concurrency,
-        "env": dict(config.env),
-    }
-
-
-def write_stack(path: Path, description: dict[str, Any]) -> None:
-    """Written whole, then renamed (readers never see half a file), readable by its owner
-    only: it holds the superuser's password."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    write_private(temporary, json.dumps(description, indent=2) + "\n")
-    temporary.replace(path)
-
-
-def announce(url: str, via: str, stack_file: Path) -> None:
-    target = "PgBouncer" if via == "proxy" else "PostgreSQL directly (no pooling)"
-    print(
-        f"\nPokédex API at {url}  (function → {target})\n"
-        f"  curl {url}/poke_info/25\n"
-        f"  curl {url}/poke_info\n"
-        f'  TOKEN=$(make -s token USER=ash); curl -H "Authorization: Bearer $TOKEN" {url}/teams\n'
-        f"  live view: {url}{LIVE_PATH}\n"
-        f"  environments: curl {url}{ADMIN_PATH}   (or kill -USR1 {os.getpid()})\n"
-        f"  stack description: {stack_file}\n"
-        "Ctrl-C to stop.\n",
-        file=sys.stderr,
-        flush=True,
-    )
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from infra.api import _specified
 from infra.database import APP_USERNAME
 from pokedex.function_spec import API_FUNCTION
 from pokedex.migrate import APP_ROLE
-from pokedex_local import run
+from pokedex_local import run, stack_description
 from pokedex_local.tier import LocalTier
 from pokedex_local.tier.tier import APP_USER
 
@@ -22,9 +22,9 @@ def local_description(tmp_path: Path) -> dict[str, object]:
     """stack.json's "function", as `make run` with no flags writes it; the tier is only
     constructed (its environment is known before it starts), not started."""
     args = run.parser().parse_args([])
-    env = run.function_env(LocalTier(tmp_path).function_env(args.via))
+    env = stack_description.function_env(LocalTier(tmp_path).function_env(args.via))
     config = run.cli.function_config(args, run.HANDLER, env)
-    return run.function_description(config)
+    return stack_description.function_description(config)
 
 
 def test_template_and_make_run_describe_the_same_function(synth, tmp_path: Path) -> None:

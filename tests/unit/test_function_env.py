@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pokedex.function_spec import API_FUNCTION
-from pokedex_local.run import function_env
+from pokedex_local.stack_description import function_env
 
 
 def test_every_specified_name_is_set_and_aws_ones_pass_through() -> None:

@@ -1,7 +1,7 @@
 """`make token USER=ash`: a bearer token for the running local stack, signed by its issuer.
 
     python -m pokedex_local.auth.token --user ash [--scope "teams/read teams/write"]
-        [--ttl 3600] [--state-dir .local]
+        [--ttl 3600] [--port 3000 | --state-dir .local]
     python -m pokedex_local.auth.token --user ash --issuer URL --key-file PATH  # any gateway
 
 The token is an access token shaped like a Cognito user pool's (``sub`` and ``username``
@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pokedex_local import stack_location
 from pokedex_local.auth.issuer import DEFAULT_AUDIENCE, LocalIssuer
 from pokedex_local.tier.processes import alive
 
@@ -40,12 +40,17 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--user", required=True, help="the token's sub and username")
     parser.add_argument("--scope", default="", help="space-separated scopes (the scope claim)")
     parser.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
-    state_dir = os.environ.get("POKEDEX_STATE_DIR", ".local")
+    parser.add_argument(
+        "--port",
+        type=int,
+        help="the port of the running stack (make run PORT=...), which picks its state "
+        "directory [env POKEDEX_PORT, default 3000]",
+    )
     parser.add_argument(
         "--state-dir",
         type=Path,
-        default=Path(state_dir),
-        help=f"the running stack's state directory (stack.json) [default {state_dir}]",
+        help="the running stack's state directory (stack.json) [env POKEDEX_STATE_DIR, "
+        "default: the port's, .local for 3000]",
     )
     parser.add_argument("--issuer", help="issuer URL, with --key-file: no stack.json needed")
     parser.add_argument("--key-file", type=Path, help="the local issuer's private key")
@@ -80,7 +85,8 @@ def mint(args: argparse.Namespace) -> tuple[str, str]:
             raise TokenError("--issuer and --key-file go together")
         issuer, key_file, audience = args.issuer, args.key_file, DEFAULT_AUDIENCE
     else:
-        issuer, key_file, audience = _from_stack(args.state_dir)
+        state_dir = stack_location.state_dir(args.port, args.state_dir)
+        issuer, key_file, audience = _from_stack(state_dir, args.port)
     if not key_file.exists():
         raise TokenError(f"no issuer key at {key_file}")
     local = LocalIssuer.load(key_file)
@@ -99,20 +105,21 @@ def bearer_minter(stack: dict[str, Any], ttl_s: int = 3600) -> Callable[[str], s
     return lambda user: "Bearer " + local.mint(issuer, user, client_id=audience, ttl_s=ttl_s)
 
 
-def _from_stack(state_dir: Path) -> tuple[str, Path, str]:
-    stack_file = state_dir / "stack.json"
+def _from_stack(state_dir: Path, port: int | None) -> tuple[str, Path, str]:
+    stack_file = stack_location.stack_file(state_dir)
+    start = stack_location.how_to_start(port or stack_location.default_port())
     try:
         stack: dict[str, Any] = json.loads(stack_file.read_text())
     except FileNotFoundError:
         raise TokenError(
-            f"no running stack ({stack_file} not found): start one with `make run`, then "
+            f"no running stack ({stack_file} not found): start one with `{start}`, then "
             "ask again (the token's issuer is the running gateway's URL)"
         ) from None
     except (OSError, ValueError) as exc:
         raise TokenError(f"cannot read {stack_file}: {exc}") from None
     gateway = stack.get("pids", {}).get("gateway")
     if isinstance(gateway, int) and not alive(gateway):
-        raise TokenError(f"{stack_file} describes a stack that is no longer running: `make run`")
+        raise TokenError(f"{stack_file} describes a stack that is no longer running: `{start}`")
     return _local_issuer(stack, str(stack_file))
 
 

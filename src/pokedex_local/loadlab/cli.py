@@ -1,7 +1,7 @@
 """`make load`: ramp concurrency through PgBouncer and directly, and record what happens.
 
 uv run python -m pokedex_local.loadlab                  # the full lab, both modes
-uv run python -m pokedex_local.loadlab --stack .local/stack.json   # the running `make run`
+uv run python -m pokedex_local.loadlab --stack 3000     # the running `make run` (on 3000)
 uv run python -m pokedex_local.loadlab --smoke          # a few seconds, small concurrency
 """
 
@@ -17,6 +17,7 @@ from typing import Any
 
 from rich.console import Console
 
+from pokedex_local import stack_location
 from pokedex_local.auth.token import TokenError, bearer_minter
 from pokedex_local.loadlab import references, report
 from pokedex_local.loadlab.driver import parse_mix, writes_in
@@ -83,8 +84,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument(
         "--stack",
-        type=Path,
-        help="use the running stack described by this stack.json instead of starting one",
+        type=stack_location.stack_file_for,
+        help="use a running stack instead of starting one: its port (the stack of make run"
+        " PORT=...), its state directory, or its stack.json",
     )
     p.add_argument(
         "--state-dir",

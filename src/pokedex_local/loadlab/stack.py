@@ -79,20 +79,26 @@ def start(mode: str, state_dir: Path, *, extra: list[str] | None = None) -> Stac
     state_dir.mkdir(parents=True, exist_ok=True)
     stack_json = state_dir / "stack.json"
     stack_json.unlink(missing_ok=True)
-    log_path = state_dir / f"stack-{mode}.log"
     command = [
         sys.executable, "-m", "pokedex_local.run", "--via", mode, "--port", "0",
         "--state-dir", str(state_dir), *(extra or []),
     ]  # fmt: skip
+    return launch(command, stack_json, state_dir / f"stack-{mode}.log", f"the {mode} stack")
+
+
+def launch(
+    command: list[str], stack_json: Path, log_path: Path, what: str, *, cwd: Path | None = None
+) -> Stack:
+    """Run ``command`` (a `make run`), ready once it has written ``stack_json``."""
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=cwd)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise StackError(f"the {mode} stack exited at start-up:\n{log_tail(log_path)}")
+            raise StackError(f"{what} exited at start-up:\n{log_tail(log_path)}")
         if stack_json.exists():
             # run.py writes it with a rename, so it is never read half-written.
             return Stack(json.loads(stack_json.read_text()), process, log_path)
         time.sleep(0.2)
     Stack({}, process).stop()
-    raise StackError(f"the {mode} stack did not become ready in 120 s:\n{log_tail(log_path)}")
+    raise StackError(f"{what} did not become ready in 120 s:\n{log_tail(log_path)}")
