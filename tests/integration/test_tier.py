@@ -6,9 +6,6 @@ import dataclasses
 import json
 import os
 import re
-import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -21,7 +18,6 @@ from psycopg import sql
 
 from pokedex import deadlines, pooling
 from pokedex_local.tier import Endpoint, LocalTier, pgbouncer, secrets_server
-from pokedex_local.tier.__main__ import READY
 from pokedex_local.tier.processes import alive
 from pokedex_local.tier.service_user import service_user
 
@@ -227,96 +223,6 @@ def test_restart_pgbouncer_keeps_the_port_and_breaks_clients(tier: LocalTier) ->
     held.close()
     with connect(tier.pgbouncer) as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
-
-
-def test_stop_leaves_no_process_and_a_second_start_replaces_the_state(tier_dir: Path) -> None:
-    first = LocalTier(tier_dir, max_connections=20, max_connections_percent=50, migrate=False)
-    with first:
-        # 50% of (20 - 3 reserved) = 8.5, rounded down.
-        assert first.pool_size == 8
-        assert config_value(first, "max_db_connections") == "8"
-        with connect(first.postgres, autocommit=True) as conn:
-            conn.execute("CREATE TABLE left_behind ()")
-        pids = list(first.pids.values())
-        assert len(pids) == 3
-        assert all(alive(pid) for pid in pids)
-    assert wait_gone(pids, deadline_s=0) == []
-
-    with first:
-        with connect(first.postgres) as conn:
-            assert conn.execute("SELECT to_regclass('left_behind')").fetchone() == (None,)
-        # A new launcher on the same directory stops what the first one left running. The
-        # first launcher is taken as gone: its supervisor stops watching, or it would start
-        # again what the second one stops, in the directory being replaced (seen as a
-        # FileNotFoundError in that rmtree, now and then).
-        assert first.supervisor is not None
-        first.supervisor.stop()
-        leftover = list(first.pids.values())
-        second = LocalTier(tier_dir, max_connections=20, migrate=False).start()
-        try:
-            assert wait_gone(leftover, deadline_s=0) == []
-            with connect(second.pgbouncer) as conn:
-                assert conn.execute("SELECT 1").fetchone() == (1,)
-        finally:
-            second.stop()
-    assert wait_gone(list(second.pids.values()) + leftover, deadline_s=0) == []
-
-
-def launch_cli(state_dir: Path) -> tuple[subprocess.Popen[str], list[int]]:
-    cli = subprocess.Popen(
-        [sys.executable, "-m", "pokedex_local.tier", "--state-dir", str(state_dir)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert cli.stdout is not None
-    output = []
-    for line in cli.stdout:
-        output.append(line)
-        if line.strip() == READY:
-            break
-    else:
-        pytest.fail(f"the CLI exited before it was ready:\n{''.join(output)}")
-    pids = json.loads((state_dir / "tier.json").read_text())["pids"]
-    return cli, list(pids.values())
-
-
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_the_cli_stops_everything_on_a_signal(tier_dir: Path, signum: signal.Signals) -> None:
-    cli, pids = launch_cli(tier_dir)
-    assert all(alive(pid) for pid in pids)
-
-    cli.send_signal(signum)
-
-    assert cli.wait(30) == 0
-    assert wait_gone(pids) == []
-
-
-def test_children_die_with_a_killed_launcher(tier_dir: Path) -> None:
-    cli, pids = launch_cli(tier_dir)
-
-    os.kill(cli.pid, signal.SIGKILL)  # no chance to clean up: the kernel's death signal does
-    cli.wait(30)
-
-    assert wait_gone(pids) == []
-
-
-def test_the_state_is_private_and_a_fallback_home_is_not_left_behind(tmp_path: Path) -> None:
-    # Given a tier whose state directory the service account may not enter (as pytest's
-    # own temporary directories are, under root)
-    state = tmp_path / "private" / "state"
-    state.parent.mkdir()
-    state.parent.chmod(0o700)
-    with LocalTier(state, supervise=False) as tier:
-        # Then its directory and its description are its owner's alone
-        assert state.stat().st_mode & 0o777 == 0o700
-        assert (state / "tier.json").stat().st_mode & 0o777 == 0o600
-        home = Path(tier.describe()["data_dir"]).parent
-        if home != state:  # run as root: the files went to a private, unpredictable place
-            assert home.name.startswith("pokedex-tier-")
-            assert home.stat().st_mode & 0o077 == 0
-    # and nothing of it is left in /tmp after stop
-    assert not home.exists() or home == state
 
 
 def test_the_secrets_endpoint_runs_unprivileged_and_answers_only_the_stack(tier: LocalTier) -> None:
