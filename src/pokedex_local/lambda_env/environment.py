@@ -19,7 +19,7 @@ from typing import Any
 
 from pokedex_local.lambda_env import logs, protocol
 from pokedex_local.lambda_env.config import FunctionConfig
-from pokedex_local.lambda_env.zygote_client import Channel, kill, read_frame
+from pokedex_local.lambda_env.fork_server_client import Channel, kill, read_frame
 
 
 @dataclass(frozen=True)

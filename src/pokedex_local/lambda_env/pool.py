@@ -40,7 +40,7 @@ from typing import Any
 from pokedex_local.lambda_env import logs
 from pokedex_local.lambda_env.config import FunctionConfig
 from pokedex_local.lambda_env.environment import Environment, Outcome
-from pokedex_local.lambda_env.zygote_client import SpawnError, Zygote
+from pokedex_local.lambda_env.fork_server_client import ForkServer, SpawnError
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class Abandoned(Exception):
 class EnvironmentPool:
     def __init__(self, config: FunctionConfig) -> None:
         self.config = config
-        self._zygote = Zygote(config)
+        self._fork_server = ForkServer(config)
         self._idle: list[Environment] = []  # warm: have served an invocation
         self._fresh: deque[Environment] = deque()  # initialised, never invoked
         self._busy: set[Environment] = set()
@@ -81,7 +81,7 @@ class EnvironmentPool:
 
     async def start(self) -> None:
         self._init_slots = asyncio.Semaphore(self.config.init_concurrency)
-        await self._zygote.start()
+        await self._fork_server.start()
         self._reaper = asyncio.create_task(self._reap_idle())
 
     async def stop(self) -> None:
@@ -97,7 +97,7 @@ class EnvironmentPool:
         self._idle.clear()
         self._fresh.clear()
         self._busy.clear()
-        await self._zygote.stop()
+        await self._fork_server.stop()
 
     def _all(self) -> list[Environment]:
         return [*self._busy, *self._idle, *self._fresh]
@@ -105,7 +105,7 @@ class EnvironmentPool:
     @property
     def pids(self) -> dict[str, Any]:
         pids = sorted(e.pid for e in self._all() if not e.dead)
-        return {"fork_server": self._zygote.pid, "environments": pids}
+        return {"fork_server": self._fork_server.pid, "environments": pids}
 
     async def invoke(
         self, request_id: str, event: bytes, gone: Callable[[], bool] | None = None
@@ -294,7 +294,7 @@ class EnvironmentPool:
         generation = self._generation
         log_stream = time.strftime("%Y/%m/%d/[$LATEST]", time.gmtime()) + secrets.token_hex(16)
         try:
-            env = Environment(env_id, log_stream, await self._zygote.spawn(env_id, log_stream))
+            env = Environment(env_id, log_stream, await self._fork_server.spawn(env_id, log_stream))
         except SpawnError as exc:
             self.counters["spawn_errors"] += 1
             logger.error("no execution environment: %s", exc)
@@ -361,8 +361,8 @@ class EnvironmentPool:
             "spawn_errors": self.counters["spawn_errors"],
             "reclaimed": self.counters["reclaimed"],
             "reloads": self.counters["reloads"],
-            "fork_server_pid": self._zygote.pid,
-            "fork_server_restarts": self._zygote.restarts,
+            "fork_server_pid": self._fork_server.pid,
+            "fork_server_restarts": self._fork_server.restarts,
         }
         if not brief:
             summary["environments"] = [

@@ -5,7 +5,7 @@ process costs well under a millisecond and shares its pages. It imports only the
 own bootstrap (this package's protocol, context and runtime modules, all standard library),
 never the handler or its dependencies, so each environment's cold start stays honest.
 
-Usage (by the gateway): python -m pokedex_local.lambda_env.zygote CONTROL_FD SOCKET_PATH
+Usage (by the gateway): python -m pokedex_local.lambda_env.fork_server CONTROL_FD SOCKET_PATH
     [--cpu-group=DIR:MEMORY_MB] [MODULE..]
 MODULEs, if any, are preloaded: imported here once and shared by all environments (opt-in,
 for capacity runs; it takes their import out of every cold start). With --cpu-group each
