@@ -20,7 +20,7 @@ from typing import Any
 from rich.console import Console
 
 from pokedex.function_spec import API_FUNCTION
-from pokedex_local.gateway.cli import run as run_loop
+from pokedex_local.event_loop import run as run_loop
 from pokedex_local.loadlab import wrk
 from pokedex_local.loadlab.driver import LoadResult, percentile, run_load
 from pokedex_local.loadlab.pgbench import run_pgbench
