@@ -197,12 +197,3 @@ def _write_headers(authorization: str | None) -> dict[str, str]:
         "content-type": "application/json",
         "idempotency-key": str(uuid.uuid4()),
     }
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    """The q-th percentile (0-100) by nearest rank; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[rank]
