@@ -21,7 +21,7 @@ from pokedex_local.gateway.child_process import GatewayProcess
 from pokedex_local.loadlab import wrk
 from pokedex_local.loadlab.driver import LoadResult, run_load
 from pokedex_local.loadlab.pgbench import run_pgbench
-from pokedex_local.loadlab.stack import Stack, StackError
+from pokedex_local.loadlab.stack import RunningStack, StackError
 from pokedex_local.percentile import percentile
 from pokedex_local.tier import secrets_server
 
@@ -51,7 +51,7 @@ def get_only(base_url: str, clients: int, seconds: float) -> dict[str, Any]:
     return _summary(run_loop(run_load(base_url, clients, seconds, GET_ONLY)))
 
 
-def _app_password(stack: Stack) -> str:
+def _app_password(stack: RunningStack) -> str:
     d = stack.description
     client = secrets_server.client_for(d["secrets_endpoint"], d["function"]["env"])
     secret = json.loads(client.get_secret_value(SecretId=d["app_secret_name"])["SecretString"])
@@ -59,7 +59,7 @@ def _app_password(stack: Stack) -> str:
 
 
 def database_and_api(
-    stack: Stack, clients: int, seconds: float, console: Console
+    stack: RunningStack, clients: int, seconds: float, console: Console
 ) -> dict[str, Any]:
     console.print(f"reference: GET /poke_info/{{n}} only, {clients} clients, {seconds:.0f} s")
     get_only(stack.api_url, clients, min(seconds, 5.0))  # warm-up: the environments start
