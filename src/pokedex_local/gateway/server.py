@@ -24,7 +24,8 @@ from pokedex_local.gateway.jwt_setup import JwtSettings, set_up
 from pokedex_local.gateway.routing import RESERVED_PREFIX, Router
 from pokedex_local.lambda_env.environment import Outcome
 from pokedex_local.lambda_env.fork_server_client import SpawnError
-from pokedex_local.lambda_env.pool import Abandoned, EnvironmentPool, Throttled
+from pokedex_local.lambda_env.pool import EnvironmentPool, Throttled
+from pokedex_local.lambda_env.waiting_line import Abandoned
 from pokedex_local.live.database import DatabaseWatch
 from pokedex_local.live.metrics import RequestMetrics
 

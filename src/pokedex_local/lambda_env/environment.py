@@ -60,6 +60,18 @@ class Environment:
     def usable(self) -> bool:
         return not (self.dead or self._reader.at_eof() or self._writer.is_closing())
 
+    def describe(self, *, busy: bool, now: float) -> dict[str, Any]:
+        """Its entry in the admin endpoint's list (``now``: time.monotonic())."""
+        return {
+            "id": self.env_id,
+            "pid": self.pid,
+            "state": "busy" if busy else "idle",
+            "invocations": self.invocations,
+            "initialised": self.initialised,
+            "idle_s": 0.0 if busy else round(now - self.last_used, 3),
+            "log_stream": self.log_stream,
+        }
+
     def discard(self) -> None:
         self.dead = True
         kill(self.pid)
