@@ -9,17 +9,16 @@ the team routes and the JWT authorizer: it skips on a stack without them).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,8 @@ import pytest
 
 from pokedex.handler import HandlerState
 from pokedex_local import statement_log
+from pokedex_local.faultlab.load import Load
+from pokedex_local.loadlab.driver import Answer
 from pokedex_local.loadlab.stack import RunningStack
 from pokedex_local.loadlab.stack import start as start_stack
 from pokedex_local.tier import Endpoint
@@ -196,37 +197,35 @@ def test_a_team_written_is_read_back_at_once_by_its_author(replica_stack: Runnin
         assert created.json()["id"] in [team["id"] for team in listed]
 
 
-@dataclass
 class ReadLoad:
-    """``CLIENTS`` threads reading items in a closed loop; every request's times and status."""
+    """``CLIENTS`` closed-loop clients reading items (the fault lab's load, on the load lab's
+    driver), in a thread with an event loop of its own; every request's times and status."""
 
-    url: str
-    done: list[tuple[float, float, int]] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _threads: list[threading.Thread] = field(default_factory=list)
+    def __init__(self, url: str) -> None:
+        self._load = Load(url, CLIENTS)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_until_complete, args=(self._load.run(),)
+        )
 
     def __enter__(self) -> ReadLoad:
-        self._threads = [threading.Thread(target=self._client) for _ in range(CLIENTS)]
-        for thread in self._threads:
-            thread.start()
+        self._thread.start()
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join()
+        self._loop.call_soon_threadsafe(self._load.stop)
+        self._thread.join()
+        self._loop.close()
 
-    def _client(self) -> None:
-        while not self._stop.is_set():
-            started = time.monotonic()
-            status = get(f"{self.url}/poke_info/{random.randint(1, 1025)}", timeout=20).status
-            self.done.append((started, time.monotonic(), status))
+    @property
+    def done(self) -> list[Answer]:
+        return self._load.answers
 
     def in_flight_at(self, moment: float) -> int:
-        return sum(1 for started, ended, _ in self.done if started <= moment < ended)
+        return sum(1 for a in self.done if a.sent <= moment < a.done)
 
-    def failed(self) -> list[tuple[float, float, int]]:
-        return [entry for entry in self.done if entry[2] != 200]
+    def failed(self) -> list[Answer]:
+        return [a for a in self.done if not a.ok]
 
 
 def test_a_killed_standby_costs_at_most_the_reads_in_flight(replica_stack: RunningStack) -> None:

@@ -10,7 +10,14 @@ import pytest
 from aiohttp import web
 
 from pokedex_local.dex import DEX_NUMBERS
-from pokedex_local.loadlab.driver import KINDS, LoadResult, parse_mix, run_load, writes_in
+from pokedex_local.loadlab.driver import (
+    KINDS,
+    Answer,
+    LoadResult,
+    parse_mix,
+    run_load,
+    writes_in,
+)
 
 
 def test_a_mix_is_parsed_into_weights() -> None:
@@ -133,3 +140,16 @@ def test_the_driver_draws_the_mix_in_its_proportions_and_counts_wrong_answers() 
 def test_a_mix_with_writes_needs_a_token() -> None:
     with pytest.raises(ValueError, match="needs a bearer token"):
         asyncio.run(run_load("http://127.0.0.1:9", 1, 0.1, {"write": 1.0}))
+
+
+def test_an_answer_is_served_only_with_its_kinds_status_and_else_filed_by_kind() -> None:
+    def answer(status: int, kind: str = "get", error: str = "") -> Answer:
+        return Answer(1.0, 1.25, status, False, status != 0, KINDS[kind], error)
+
+    assert answer(200).failure is None
+    assert answer(404, "absent").failure is None
+    assert answer(200, "absent").failure == "http 200"
+    assert answer(503).failure == "http 503"
+    assert answer(500, error="too many clients").failure == "too many clients"
+    assert answer(0, error="client timeout").failure == "client timeout"
+    assert answer(200).seconds == 0.25
