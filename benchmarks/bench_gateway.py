@@ -11,6 +11,10 @@ environments running pokedex.handler), three measurements of the same requests (
   gateway_alone the same clients against a handler that does nothing (no database): the
                ceiling the gateway and the environments themselves put on throughput.
 
+The clients are the load lab's driver and every percentile is by nearest rank
+(pokedex_local.percentile), so the figures compare with the load lab's; a request that
+fails counts as an error, not in the latencies.
+
 Then the memory of each environment (PSS and USS from /proc/<pid>/smaps_rollup).
 Writes benchmarks/results/gateway.json and prints a table.
 
@@ -23,271 +27,29 @@ are for this machine as a whole, not for the gateway alone.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import platform
-import random
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import aiohttp
+from gateway_measures import (  # benchmarks/ is the script's own directory
+    capacity,
+    closed_loop,
+    fill,
+    gateway_alone,
+    in_process,
+    init_durations,
+    memory,
+)
+from pokedex_local.event_loop import run
+from pokedex_local.gateway.child_process import GatewayProcess
+from pokedex_local.tier import LocalTier
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from handler_probe import smaps_rollup  # noqa: E402  (benchmarks/ is the script's own directory)
-from pokedex_local.gateway import events  # noqa: E402
-from pokedex_local.lambda_env.context import LambdaContext  # noqa: E402
-from pokedex_local.tier import LocalTier  # noqa: E402
-from tests.e2e.gateway_process import GatewayProcess  # noqa: E402
-
-RESULTS = ROOT / "benchmarks" / "results" / "gateway.json"
-DEX_NUMBERS = range(1, 1026)
-
-T = TypeVar("T")
-
-
-def run(main: Coroutine[Any, Any, T]) -> T:
-    """The load generator on uvloop when it imports: it shares the two cores with what it
-    measures, and on plain asyncio its HTTP client took ~25% of the CPU at 100 clients."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(main)
-    return uvloop.run(main)
-
-
-def summarise(latencies_s: list[float], elapsed_s: float, errors: int) -> dict[str, Any]:
-    ms = sorted(x * 1000 for x in latencies_s)
-    centiles = statistics.quantiles(ms, n=100, method="inclusive")
-    return {
-        "requests": len(ms),
-        "errors": errors,
-        "throughput_rps": round(len(ms) / elapsed_s, 1),
-        "p50_ms": round(centiles[49], 2),
-        "p90_ms": round(centiles[89], 2),
-        "p99_ms": round(centiles[98], 2),
-        "mean_ms": round(statistics.fmean(ms), 2),
-        "max_ms": round(ms[-1], 2),
-    }
-
-
-async def fill(url: str, clients: int, deadline_s: float = 300.0) -> int:
-    """Waves of ``clients`` concurrent requests until one wave succeeds entirely.
-
-    The first wave cold-starts ~``clients`` environments at once; each imports psycopg
-    (~0.3 s of CPU), so on two cores the wave takes tens of seconds and some requests hit
-    the 30 s integration timeout (503). Measuring starts once every environment is warm.
-    """
-    timeout = aiohttp.ClientTimeout(total=120)
-    connector = aiohttp.TCPConnector(limit=clients)
-    end = time.monotonic() + deadline_s
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-
-        async def one() -> int:
-            async with session.get(f"{url}/poke_info/{random.choice(DEX_NUMBERS)}") as answer:
-                await answer.read()
-                return answer.status
-
-        waves = 0
-        while time.monotonic() < end:
-            waves += 1
-            if set(await asyncio.gather(*(one() for _ in range(clients)))) == {200}:
-                return waves
-    raise RuntimeError(f"the environments were not all warm after {deadline_s} s")
-
-
-async def load(
-    url: str, clients: int, warmup_s: float, duration_s: float, path: str | None = None
-) -> dict[str, Any]:
-    """``clients`` closed-loop clients; only what completes after the warm-up counts.
-
-    ``path``: always this path instead of /poke_info/{random n}.
-    """
-    latencies: list[float] = []
-    errors = 0
-    connector = aiohttp.TCPConnector(limit=clients)
-    timeout = aiohttp.ClientTimeout(total=60)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        begin = time.perf_counter()
-        measure_from = begin + warmup_s
-        end = measure_from + duration_s
-
-        async def client() -> None:
-            nonlocal errors
-            while (started := time.perf_counter()) < end:
-                target = path or f"/poke_info/{random.choice(DEX_NUMBERS)}"
-                async with session.get(url + target) as answer:
-                    await answer.read()
-                    ok = answer.status == 200
-                if started >= measure_from:
-                    latencies.append(time.perf_counter() - started)
-                    errors += not ok
-
-        await asyncio.gather(*(client() for _ in range(clients)))
-    return summarise(latencies, duration_s, errors)
-
-
-def in_process(env: dict[str, str], duration_s: float, log: Path) -> dict[str, Any]:
-    """The same requests, the handler called directly: no gateway, no environment.
-
-    The handler's log lines go to a file, as the environments' go to the gateway's log.
-    """
-    saved = os.dup(1), os.dup(2)
-    with log.open("ab") as sink:
-        os.dup2(sink.fileno(), 1)
-        os.dup2(sink.fileno(), 2)
-    try:
-        return _in_process(env, duration_s)
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-
-
-def _in_process(env: dict[str, str], duration_s: float) -> dict[str, Any]:
-    os.environ.update(env)
-    from pokedex.handler import handler  # the module's init, after its environment is set
-
-    def event(n: int) -> dict[str, Any]:
-        request = events.HttpRequest(
-            "GET",
-            f"/poke_info/{n}",
-            "",
-            [("Host", "127.0.0.1"), ("User-Agent", "bench"), ("Accept", "*/*")],
-            b"",
-            "127.0.0.1",
-        )
-        return events.build_event(
-            request, "GET /poke_info/{dex_number}", {"dex_number": str(n)}, "bench"
-        )
-
-    call: Callable[[], dict[str, Any]] = lambda: handler(  # noqa: E731
-        event(random.choice(DEX_NUMBERS)), LambdaContext("bench", time.monotonic() + 30)
-    )
-    for _ in range(200):  # warm: the connection, the secret, the code paths
-        call()
-    latencies: list[float] = []
-    errors = 0
-    end = time.perf_counter() + duration_s
-    while (started := time.perf_counter()) < end:
-        response = call()
-        # The response is serialised as the runtime would, to compare like with like.
-        json.dumps(response)
-        latencies.append(time.perf_counter() - started)
-        errors += response.get("statusCode") != 200
-    return summarise(latencies, duration_s, errors)
-
-
-async def burst(url: str, count: int) -> list[int]:
-    """``count`` requests at once, each waited for as long as it takes."""
-    connector = aiohttp.TCPConnector(limit=count)
-    timeout = aiohttp.ClientTimeout(total=1800)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-
-        async def one() -> int:
-            async with session.get(f"{url}/poke_info/{random.choice(DEX_NUMBERS)}") as answer:
-                await answer.read()
-                return answer.status
-
-        return await asyncio.gather(*(one() for _ in range(count)))
-
-
-def gateway_alone(work: Path, clients: int, duration_s: float) -> dict[str, Any]:
-    """The gateway and environments with a handler that does nothing (returns a string):
-    the ceiling the gateway itself puts on throughput."""
-    work.mkdir()
-    gateway = GatewayProcess(
-        work,
-        "--handler=probe.handler",
-        "--routes=routes:ROUTES",
-        "--pythonpath=" + str(ROOT / "tests" / "e2e" / "handlers"),
-    )
-    try:
-        return run(load(gateway.url, clients, 3.0, duration_s, path="/string"))
-    finally:
-        gateway.stop()
-
-
-def capacity(env: dict[str, str], work: Path, count: int, preload: str) -> dict[str, Any]:
-    """``count`` invocations in flight at once, each in its own environment holding its own
-    TLS connection to the database, then the memory those environments take.
-
-    The handler is the real one followed by a pause (tests/e2e/handlers/hold.py), so that
-    every environment stays busy until all have started. The timeouts are lifted: on two
-    cores a storm of cold starts outlasts the 30 s integration timeout.
-    """
-    work.mkdir()
-    gateway = GatewayProcess(
-        work,
-        "--handler=hold.handler",
-        "--pythonpath=" + str(ROOT / "tests" / "e2e" / "handlers"),
-        f"--concurrency={count}",
-        "--integration-timeout=1800",
-        "--timeout=1800",
-        f"--preload={preload}",
-        "--env=HOLD_S=5",
-        *(f"--env={key}={value}" for key, value in env.items()),
-    )
-    try:
-        began = time.monotonic()
-        statuses = run(burst(gateway.url, count))
-        elapsed = time.monotonic() - began
-        summary = gateway.environments()
-        used = memory([e["pid"] for e in summary["environments"]])
-    finally:
-        gateway.stop()
-    return {
-        "requested": count,
-        "preload": preload or None,
-        "ok": statuses.count(200),
-        "statuses": {str(code): statuses.count(code) for code in sorted(set(statuses))},
-        "environments": summary["alive"],
-        "cold_starts": summary["cold_starts"],
-        "throttles": summary["throttles"],
-        "seconds": round(elapsed, 1),
-        "memory": used,
-    }
-
-
-def init_durations(log: str) -> dict[str, float]:
-    values = [
-        float(line.rsplit("Init Duration: ", 1)[1].split()[0])
-        for line in log.splitlines()
-        if "Init Duration: " in line
-    ]
-    return {
-        "first": values[0],
-        "median": round(statistics.median(values), 1),
-        "max": round(max(values), 1),
-    }
-
-
-def memory(pids: list[int]) -> dict[str, Any]:
-    """PSS (shared pages split among sharers) and USS (pages only this process has), MB."""
-    pss, uss, rss = [], [], []
-    for pid in pids:
-        try:
-            fields = smaps_rollup(pid)
-        except (OSError, ValueError):
-            continue
-        pss.append(fields["Pss"] / 1024)
-        uss.append((fields["Private_Clean"] + fields["Private_Dirty"]) / 1024)
-        rss.append(fields["Rss"] / 1024)
-    return {
-        "environments": len(pss),
-        "pss_mb_median": round(statistics.median(pss), 2),
-        "uss_mb_median": round(statistics.median(uss), 2),
-        "rss_mb_median": round(statistics.median(rss), 2),
-        "pss_mb_total": round(sum(pss), 1),
-    }
+RESULTS = Path(__file__).resolve().parent / "results" / "gateway.json"
 
 
 def main() -> None:
@@ -322,13 +84,13 @@ def main() -> None:
                 print("in-process baseline ...", file=sys.stderr)
                 direct = in_process(env, min(args.duration, 10.0), work / "in_process.log")
                 print("gateway, 1 client ...", file=sys.stderr)
-                single = run(load(gateway.url, 1, 2.0, min(args.duration, 10.0)))
+                single = closed_loop(gateway.url, 1, 2.0, min(args.duration, 10.0))
                 print(f"warming {args.clients} environments ...", file=sys.stderr)
                 began = time.monotonic()
                 waves = run(fill(gateway.url, args.clients))
                 warmed_s = round(time.monotonic() - began, 1)
                 print(f"gateway, {args.clients} clients ...", file=sys.stderr)
-                loaded = run(load(gateway.url, args.clients, args.warmup, args.duration))
+                loaded = closed_loop(gateway.url, args.clients, args.warmup, args.duration)
                 summary = gateway.environments()
                 init_ms = init_durations(gateway.log())
                 env_memory = memory([e["pid"] for e in summary["environments"]])

@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from pokedex_local.percentile import percentile
 from pokedex_local.tier import LocalTier
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +56,7 @@ def summarise(samples: list[dict[str, Any]]) -> dict[str, float]:
         "first_invocation_ms": statistics.median(first),
         "cold_total_ms": statistics.median(i + f for i, f in zip(init, first, strict=True)),
         "warm_p50_ms": statistics.median(warm),
-        "warm_p90_ms": statistics.quantiles(warm, n=10)[-1],
+        "warm_p90_ms": percentile(warm, 90),
         "unshared_mib": statistics.median(s["uss_kib"] for s in samples) / 1024,
     }
 

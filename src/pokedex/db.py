@@ -85,7 +85,7 @@ def unreachable(exc: psycopg.OperationalError) -> bool:
 
 
 class Runner(Protocol):
-    """What the use cases need of a database: a Database, or reads.ReadRouting."""
+    """What the use cases need of a database: a DatabaseClient, or reads.ReadRouting."""
 
     def begin(self, remaining_s: float | None) -> None: ...
 
@@ -103,7 +103,7 @@ def load_query(name: str) -> bytes:
     return resources.files("pokedex.queries").joinpath(f"{name}.sql").read_bytes()
 
 
-class Database:
+class DatabaseClient:
     def __init__(
         self,
         settings: Settings,

@@ -1,6 +1,6 @@
 """The API function, specified once: read by the CDK app (infra/api.py, infra/functions.py,
 infra/profiles.py, infra/database.py, infra/costs.py) and by `make run`
-(pokedex_local/run.py, gateway/cli.py defaults), the way
+(pokedex_local/run.py, gateway/options.py defaults), the way
 SAM reads a template for both, without a template.
 
 Plain data (its one import, the deadlines, is plain data too), beside the route table

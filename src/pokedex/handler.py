@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pokedex import http, listing, pokemon, teams
-from pokedex.db import Database, Runner
+from pokedex.db import DatabaseClient, Runner
 from pokedex.errors import BadRequest, PokedexError
 from pokedex.observability import configure_logging
 from pokedex.reads import ReadRouting
@@ -23,7 +23,7 @@ from pokedex.settings import Settings
 logger = configure_logging()
 
 
-class App:
+class HandlerState:
     """What one execution environment keeps between invocations.
 
     ``db`` is the writer (the proxy's read/write endpoint): writes, and the reads that must
@@ -32,25 +32,25 @@ class App:
     """
 
     def __init__(
-        self, db: Database, secret: SecretCache | None = None, reads: Runner | None = None
+        self, db: DatabaseClient, secret: SecretCache | None = None, reads: Runner | None = None
     ) -> None:
         self.db = db
         self.secret = secret
         self.reads: Runner = reads or db
 
     @classmethod
-    def from_env(cls) -> App:
+    def from_env(cls) -> HandlerState:
         settings = Settings.from_env()
         secret = SecretCache(settings.secret_id, SecretsManagerClient().get_secret_string)
-        db = Database(settings, secret)
+        db = DatabaseClient(settings, secret)
         reader = settings.for_reads()
         if reader is None:
             return cls(db, secret)
         # The reader is not retried: the writer serves a read it cannot (pokedex/reads.py).
-        return cls(db, secret, ReadRouting(Database(reader, secret, retry_budget_s=0.0), db))
+        return cls(db, secret, ReadRouting(DatabaseClient(reader, secret, retry_budget_s=0.0), db))
 
 
-def _list_pokemon(app: App, request: http.Request) -> http.Reply:
+def _list_pokemon(app: HandlerState, request: http.Request) -> http.Reply:
     wanted = listing.parse(request.query)
     page = pokemon.search_pokemon(app.reads, wanted)
     if page.next_after is None:
@@ -59,18 +59,18 @@ def _list_pokemon(app: App, request: http.Request) -> http.Reply:
     return http.Reply(page.body, {"link": f'<{link}>; rel="next"'})
 
 
-def _get_pokemon(app: App, request: http.Request) -> http.Reply:
+def _get_pokemon(app: HandlerState, request: http.Request) -> http.Reply:
     # Query parameters are ignored here, as they always were (a cache-busting "?_=1").
     dex_number = pokemon.parse_dex_number(request.path["dex_number"])
     return http.Reply(pokemon.get_pokemon(app.reads, dex_number))
 
 
-def _list_types(app: App, request: http.Request) -> http.Reply:
+def _list_types(app: HandlerState, request: http.Request) -> http.Reply:
     _no_parameters(request)
     return http.Reply(pokemon.list_types(app.reads))
 
 
-def _create_team(app: App, request: http.Request) -> http.Reply:
+def _create_team(app: HandlerState, request: http.Request) -> http.Reply:
     _no_parameters(request)
     owner = request.caller
     team = teams.parse_team(request.body, request.headers.get("content-type"))
@@ -82,18 +82,18 @@ def _create_team(app: App, request: http.Request) -> http.Reply:
     return _team_reply(saved, headers)
 
 
-def _list_teams(app: App, request: http.Request) -> http.Reply:
+def _list_teams(app: HandlerState, request: http.Request) -> http.Reply:
     _no_parameters(request)
     return http.Reply(teams.list_teams(app.db, request.caller), cache_control=http.PRIVATE)
 
 
-def _get_team(app: App, request: http.Request) -> http.Reply:
+def _get_team(app: HandlerState, request: http.Request) -> http.Reply:
     _no_parameters(request)
     team_id = teams.parse_team_id(request.path["team_id"])
     return _team_reply(teams.get_team(app.db, request.caller, team_id))
 
 
-def _replace_team(app: App, request: http.Request) -> http.Reply:
+def _replace_team(app: HandlerState, request: http.Request) -> http.Reply:
     _no_parameters(request)
     owner = request.caller
     team_id = teams.parse_team_id(request.path["team_id"])
@@ -102,7 +102,7 @@ def _replace_team(app: App, request: http.Request) -> http.Reply:
     return _team_reply(teams.replace_team(app.db, owner, team_id, team, expected))
 
 
-def _delete_team(app: App, request: http.Request) -> http.Reply:
+def _delete_team(app: HandlerState, request: http.Request) -> http.Reply:
     _no_parameters(request)
     owner = request.caller
     team_id = teams.parse_team_id(request.path["team_id"])
@@ -129,7 +129,7 @@ def _no_parameters(request: http.Request) -> None:
 
 
 # One function per operation of the route table: (app, request) → reply.
-Operation = Callable[[App, http.Request], http.Reply]
+Operation = Callable[[HandlerState, http.Request], http.Reply]
 OPERATIONS: dict[str, Operation] = {
     "list_pokemon": _list_pokemon,
     "get_pokemon": _get_pokemon,
@@ -142,18 +142,18 @@ OPERATIONS: dict[str, Operation] = {
 }
 
 
-_app: App | None = None
+_app: HandlerState | None = None
 
 
-def _current_app() -> App:
+def _current_app() -> HandlerState:
     global _app
     if _app is None:
-        _app = App.from_env()
+        _app = HandlerState.from_env()
     return _app
 
 
 def handle(
-    app_factory: Callable[[], App],
+    app_factory: Callable[[], HandlerState],
     event: dict[str, Any],
     request_id: str,
     remaining_ms: Callable[[], int] | None = None,

@@ -1,8 +1,8 @@
 """Where the Pokédex reads go: the read endpoint when there is one, the writer otherwise.
 
 The rule (read-your-writes): writes, and the reads that must see them (a caller's teams),
-always go to the writer, ``App.db``. The Pokédex data, which only migrations change, is
-read through ``App.reads``: this object when a read endpoint is configured
+always go to the writer, ``HandlerState.db``. The Pokédex data, which only migrations change, is
+read through ``HandlerState.reads``: this object when a read endpoint is configured
 (``DB_READ_ENDPOINT``), else the writer itself. A replica is a little behind the writer
 (milliseconds, usually): harmless for data no request changes, wrong for a team written
 a moment ago, hence the rule.

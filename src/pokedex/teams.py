@@ -2,7 +2,7 @@
 
 Every write is one transaction and sets no session state, so a pooling proxy can hand the
 server connection to another client as soon as it commits (nothing pins). Teams are read
-and written on the writer (``App.db``): a caller always sees their own last write, even
+and written on the writer (``HandlerState.db``): a caller always sees their own last write, even
 when the Pokédex reads go to a replica.
 
 A team's ``version`` counts its writes; its ETag is ``"v<version>"``, which PUT must and
@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 import psycopg
 
-from pokedex.db import Database, load_query
+from pokedex.db import DatabaseClient, load_query
 from pokedex.errors import (
     BadRequest,
     IdempotencyKeyReused,
@@ -176,7 +176,7 @@ def parse_idempotency_key(raw: str | None) -> str | None:
     return raw
 
 
-def create_team(db: Database, owner: str, team: TeamInput, key: str | None) -> Saved:
+def create_team(db: DatabaseClient, owner: str, team: TeamInput, key: str | None) -> Saved:
     """POST /teams: a new team, or with a known Idempotency-Key the first answer again."""
     params = {"owner": owner, "name": team.name, "members": list(team.members), "key": key}
 
@@ -207,13 +207,13 @@ def _replay(conn: psycopg.Connection[Any], owner: str, key: str, team: TeamInput
     return Saved(int(status), str(body), int(version), location, replayed=True)
 
 
-def list_teams(db: Database, owner: str) -> str:
+def list_teams(db: DatabaseClient, owner: str) -> str:
     row = db.run(lambda conn: conn.execute(_LIST, {"owner": owner}).fetchone(), idempotent=True)
     assert row is not None  # an aggregate
     return str(row[0])
 
 
-def get_team(db: Database, owner: str, team_id: str) -> Saved:
+def get_team(db: DatabaseClient, owner: str, team_id: str) -> Saved:
     row = db.run(
         lambda conn: conn.execute(_GET, {"id": team_id, "owner": owner}).fetchone(),
         idempotent=True,
@@ -224,7 +224,7 @@ def get_team(db: Database, owner: str, team_id: str) -> Saved:
 
 
 def replace_team(
-    db: Database, owner: str, team_id: str, team: TeamInput, expected: int | None
+    db: DatabaseClient, owner: str, team_id: str, team: TeamInput, expected: int | None
 ) -> Saved:
     params = {
         "id": team_id,
@@ -244,7 +244,7 @@ def replace_team(
     return Saved(200, str(body), int(version))
 
 
-def delete_team(db: Database, owner: str, team_id: str, expected: int | None) -> None:
+def delete_team(db: DatabaseClient, owner: str, team_id: str, expected: int | None) -> None:
     params = {"id": team_id, "owner": owner, "expected": expected}
     row = db.run(lambda conn: conn.execute(_DELETE, params).fetchone())
     assert row is not None

@@ -21,83 +21,9 @@ from typing import Any
 
 from pokedex import listing, teams
 from pokedex.routes import ROUTES, Route
-from pokedex_local.dex import DEX_NUMBERS
+from pokedex_local import openapi_schemas as schemas
 
 DEFAULT_OUT = Path("docs/openapi.json")
-
-_MESSAGE = {
-    "type": "object",
-    "required": ["message"],
-    "properties": {"message": {"type": "string"}},
-}
-_SUMMARY_FIELDS: dict[str, Any] = {
-    "dex_number": {"type": "integer", "minimum": 1},
-    "name": {"type": "string"},
-    "type": {"type": "string", "description": "the types joined with '/'"},
-}
-_SUMMARY = {"type": "object", "required": list(_SUMMARY_FIELDS), "properties": _SUMMARY_FIELDS}
-_STAT = {"type": "integer", "minimum": 1}
-_TYPE_COUNT = {
-    "type": "object",
-    "required": ["type", "count"],
-    "properties": {"type": {"type": "string"}, "count": {"type": "integer", "minimum": 1}},
-}
-_POKEMON = {
-    "type": "object",
-    "required": [*_SUMMARY_FIELDS, "types", "base_stats", "height_m", "weight_kg",
-                 "generation"],
-    "properties": {
-        **_SUMMARY_FIELDS,
-        "types": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 2},
-        "base_stats": {
-            "type": "object",
-            "required": ["hp", "attack", "defense", "sp_attack", "sp_defense", "speed", "total"],
-            "properties": {k: _STAT for k in
-                           ("hp", "attack", "defense", "sp_attack", "sp_defense", "speed",
-                            "total")},
-        },
-        "height_m": {"type": "number"},
-        "weight_kg": {"type": "number"},
-        "generation": {"type": "integer", "minimum": 1, "maximum": 9},
-    },
-}  # fmt: skip
-
-
-# teams._name: no control character (Unicode's Cc), and not only spaces.
-_NAME_PATTERN = (
-    "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f]"
-    "[^\\u0000-\\u001f\\u007f-\\u009f]*$"
-)
-_TEAM_NAME = {
-    "type": "string",
-    "minLength": 1,
-    "maxLength": teams.MAX_NAME,
-    "pattern": _NAME_PATTERN,
-}
-_MEMBERS = {
-    "type": "array",
-    "minItems": 1,
-    "maxItems": teams.MAX_MEMBERS,
-    "items": {"type": "integer", "minimum": 1, "maximum": DEX_NUMBERS},
-    "description": "dex numbers of existing Pokémon; repeats allowed",
-}
-_TEAM_INPUT = {
-    "type": "object",
-    "required": ["name", "members"],
-    "additionalProperties": False,
-    "properties": {"name": _TEAM_NAME, "members": _MEMBERS},
-}
-_TEAM = {
-    "type": "object",
-    "required": ["id", "name", "members", "owner", "version"],
-    "properties": {
-        "id": {"type": "string", "format": "uuid"},
-        "name": _TEAM_NAME,
-        "members": _MEMBERS,
-        "owner": {"type": "string", "description": "the token's sub claim"},
-        "version": {"type": "integer", "minimum": 1, "description": 'its ETag is "v<version>"'},
-    },
-}
 
 
 def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -107,8 +33,8 @@ def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 # Answers every route can give: the gateway's own, and the function's when the database
 # is unavailable (503 with Retry-After).
 _COMMON = {
-    "404": _json("no route (the gateway) or no such Pokémon", _MESSAGE),
-    "503": _json("the database is unavailable for now; retry", _MESSAGE),
+    "404": _json("no route (the gateway) or no such Pokémon", schemas.MESSAGE),
+    "503": _json("the database is unavailable for now; retry", schemas.MESSAGE),
 }
 _CACHING = {
     "ETag": {"schema": {"type": "string"}, "required": True},
@@ -122,11 +48,11 @@ _TEAM_HEADERS = {
 _UNAUTHORIZED = {
     "description": "no valid bearer token (API Gateway's JWT authorizer, before the function)",
     "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
-    "content": {"application/json": {"schema": _MESSAGE}},
+    "content": {"application/json": {"schema": schemas.MESSAGE}},
 }
 # This API's ETags for a team, or "*"; anything else matches no version (412).
 _IF_MATCH = '^("v[1-9][0-9]{0,8}"|\\*)$'
-_TEAM_BODY = {"required": True, "content": {"application/json": {"schema": _TEAM_INPUT}}}
+_TEAM_BODY = {"required": True, "content": {"application/json": {"schema": schemas.TEAM_INPUT}}}
 _IF_NONE_MATCH = {
     "name": "If-None-Match",
     "in": "header",
@@ -165,22 +91,23 @@ OPERATIONS: dict[str, dict[str, Any]] = {
             _IF_NONE_MATCH,
         ],
         "responses": {
-            "200": {**_json("the list (or a page of it)", {"type": "array", "items": _SUMMARY}),
+            "200": {**_json("the list (or a page of it)",
+                            {"type": "array", "items": schemas.SUMMARY}),
                     "headers": {**_CACHING, "Link": {"schema": {"type": "string"},
                                                      "description": '<...>; rel="next"'}}},
             "304": _NOT_MODIFIED,
             "400": _json("a parameter is unknown or has a bad value (the message names it)",
-                         _MESSAGE),
+                         schemas.MESSAGE),
         },
     },
     "get_pokemon": {
         "summary": "One Pokémon with its stats",
         "parameters": [_IF_NONE_MATCH],
         "responses": {
-            "200": {**_json("the Pokémon", _POKEMON), "headers": _CACHING},
+            "200": {**_json("the Pokémon", schemas.POKEMON), "headers": _CACHING},
             "304": _NOT_MODIFIED,
             "400": _json("dex_number is not a positive integer (or the path is malformed)",
-                         _MESSAGE),
+                         schemas.MESSAGE),
         },
     },
     "list_types": {
@@ -188,9 +115,9 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "parameters": [_IF_NONE_MATCH],
         "responses": {
             "200": {**_json("the types, by name", {"type": "array", "minItems": 18,
-                            "maxItems": 18, "items": _TYPE_COUNT}), "headers": _CACHING},
+                            "maxItems": 18, "items": schemas.TYPE_COUNT}), "headers": _CACHING},
             "304": _NOT_MODIFIED,
-            "400": _json("a query parameter was given (this route takes none)", _MESSAGE),
+            "400": _json("a query parameter was given (this route takes none)", schemas.MESSAGE),
         },
     },
     "create_team": {
@@ -203,24 +130,24 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                                        "answer and writes nothing (24 hours)"}],
         "requestBody": _TEAM_BODY,
         "responses": {
-            "201": {**_json("the team", _TEAM),
+            "201": {**_json("the team", schemas.TEAM),
                     "headers": {**_TEAM_HEADERS,
                                 "Location": {"schema": {"type": "string"}, "required": True},
                                 "Idempotent-Replayed": {"schema": {"type": "string"}}}},
-            "400": _json("the body or a header is invalid (the message names it)", _MESSAGE),
+            "400": _json("the body or a header is invalid (the message names it)", schemas.MESSAGE),
             "401": _UNAUTHORIZED,
-            "415": _json("the body is not JSON", _MESSAGE),
-            "422": _json("the Idempotency-Key was used with another body", _MESSAGE),
+            "415": _json("the body is not JSON", schemas.MESSAGE),
+            "422": _json("the Idempotency-Key was used with another body", schemas.MESSAGE),
         },
     },
     "list_teams": {
         "summary": "The caller's teams, oldest first",
         "parameters": [_IF_NONE_MATCH],
         "responses": {
-            "200": {**_json("the teams", {"type": "array", "items": _TEAM}),
+            "200": {**_json("the teams", {"type": "array", "items": schemas.TEAM}),
                     "headers": _CACHING},
             "304": _NOT_MODIFIED,
-            "400": _json("a query parameter was given (this route takes none)", _MESSAGE),
+            "400": _json("a query parameter was given (this route takes none)", schemas.MESSAGE),
             "401": _UNAUTHORIZED,
         },
     },
@@ -228,9 +155,9 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "summary": "One of the caller's teams (another user's is not found)",
         "parameters": [_IF_NONE_MATCH],
         "responses": {
-            "200": {**_json("the team", _TEAM), "headers": _TEAM_HEADERS},
+            "200": {**_json("the team", schemas.TEAM), "headers": _TEAM_HEADERS},
             "304": _NOT_MODIFIED,
-            "400": _json("team_id is not a UUID, or a query parameter was given", _MESSAGE),
+            "400": _json("team_id is not a UUID, or a query parameter was given", schemas.MESSAGE),
             "401": _UNAUTHORIZED,
         },
     },
@@ -243,12 +170,12 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                                        "without it"}],
         "requestBody": _TEAM_BODY,
         "responses": {
-            "200": {**_json("the team, one version on", _TEAM), "headers": _TEAM_HEADERS},
-            "400": _json("the body, team_id or a header is invalid", _MESSAGE),
+            "200": {**_json("the team, one version on", schemas.TEAM), "headers": _TEAM_HEADERS},
+            "400": _json("the body, team_id or a header is invalid", schemas.MESSAGE),
             "401": _UNAUTHORIZED,
-            "412": _json("the team has changed since that version", _MESSAGE),
-            "415": _json("the body is not JSON", _MESSAGE),
-            "428": _json("If-Match is missing (Precondition Required, RFC 6585)", _MESSAGE),
+            "412": _json("the team has changed since that version", schemas.MESSAGE),
+            "415": _json("the body is not JSON", schemas.MESSAGE),
+            "428": _json("If-Match is missing (Precondition Required, RFC 6585)", schemas.MESSAGE),
         },
     },
     "delete_team": {
@@ -259,9 +186,9 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                                        "the current version"}],
         "responses": {
             "204": {"description": "deleted"},
-            "400": _json("team_id is not a UUID, or a query parameter was given", _MESSAGE),
+            "400": _json("team_id is not a UUID, or a query parameter was given", schemas.MESSAGE),
             "401": _UNAUTHORIZED,
-            "412": _json("the team has changed since that version", _MESSAGE),
+            "412": _json("the team has changed since that version", schemas.MESSAGE),
         },
     },
 }  # fmt: skip

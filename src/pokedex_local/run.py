@@ -10,7 +10,6 @@ SIGUSR1 prints a summary of the environments. Every flag has an environment vari
 from __future__ import annotations
 
 import argparse
-import ctypes
 import dataclasses
 import logging
 import os
@@ -21,14 +20,15 @@ from pathlib import Path
 import pokedex
 from pokedex.function_spec import API_FUNCTION
 from pokedex.routes import ROUTES
-from pokedex_local import openapi, preflight, privileges, stack_location, statement_log
+from pokedex_local import event_loop, openapi, preflight, privileges, stack_location, statement_log
 from pokedex_local.auth.issuer import KEY_FILE
-from pokedex_local.gateway import cli
+from pokedex_local.gateway import options, serving
 from pokedex_local.gateway.server import Gateway
 from pokedex_local.lambda_env import cpu_share
 from pokedex_local.lambda_env.config import FunctionConfig
 from pokedex_local.lambda_env.pool import EnvironmentPool
 from pokedex_local.live.database import DatabaseWatch
+from pokedex_local.parent_death import signal_on_parent_death
 from pokedex_local.stack_description import (
     announce,
     describe,
@@ -84,7 +84,7 @@ def parser() -> argparse.ArgumentParser:
         help="where the Pokédex reads go: the writer, or a hot standby behind a PgBouncer of "
         f"its own (replica; docs/local-runtime.md) [env POKEDEX_READS, default {reads}]",
     )
-    cli.add_options(parser)
+    options.add_options(parser)
     parser.add_argument(
         "--cpu-share",
         action="store_true",
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> None:
             for key, value in args.env:
                 print(f"function environment: {key}={value} (from --env)", file=sys.stderr)
                 env[key] = value
-            function = cli.function_config(args, HANDLER, env)
+            function = options.function_config(args, HANDLER, env)
 
             async def ready(gateway: Gateway, pool: EnvironmentPool) -> None:
                 gateway.openapi = openapi.render().encode()
@@ -166,9 +166,9 @@ def main(argv: list[str] | None = None) -> None:
 
             watch = [] if os.environ.get("POKEDEX_RELOAD") == "0" else [*args.watch, SOURCE]
             migrations = migration_function(function, tier)
-            cli.run(
-                cli.serve(
-                    cli.gateway_config(args), function, ROUTES, ready, watch=watch,
+            event_loop.run(
+                serving.serve(
+                    options.gateway_config(args), function, ROUTES, ready, watch=watch,
                     others=[migrations],
                 )
             )  # fmt: skip
@@ -220,8 +220,7 @@ def _interrupt(signum: int, frame: object) -> None:
 def stop_with_parent() -> None:
     """If whatever started us (make, uv) is killed outright, stop in order all the same:
     SIGTERM is our Ctrl-C. Without it a `kill -9` of `uv run` would orphan the stack."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    signal_on_parent_death(signal.SIGTERM)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def shared_stack() -> Iterator[stacks.Stack]:
+def shared_stack() -> Iterator[stacks.RunningStack]:
     if os.geteuid() != 0 or not os.access(cpu_share.CPU_CONTROLLER, os.W_OK):
         pytest.skip("needs root and a writable cgroup v1 cpu controller")
     state_dir = Path(tempfile.mkdtemp(prefix="pokedex-cpu-"))
@@ -48,7 +48,7 @@ def _cpu_cgroup(pid: int) -> str:
     raise AssertionError(f"no cpu cgroup for {pid}")
 
 
-def test_each_environment_runs_on_its_memory_share(shared_stack: stacks.Stack) -> None:
+def test_each_environment_runs_on_its_memory_share(shared_stack: stacks.RunningStack) -> None:
     description: dict[str, Any] = shared_stack.description
     assert get(description["api_url"] + "/poke_info/25").status == 200
     environments = json.loads(get(description["admin_url"]).body)["environments"]

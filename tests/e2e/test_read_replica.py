@@ -3,32 +3,33 @@ a standby killed under load costs no more than the requests it had in flight.
 
 Read-your-writes (pokedex/reads.py): a caller's teams are read from the writer. The tests
 prove it with the standby's replay paused, so that a read served by the standby would miss
-the write: in-process on the function's own App, and over HTTP with a team (which needs
+the write: in-process on the function's own HandlerState, and over HTTP with a team (which needs
 the team routes and the JWT authorizer: it skips on a stack without them).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
-from pokedex.handler import App
+from pokedex.handler import HandlerState
 from pokedex_local import statement_log
-from pokedex_local.loadlab.stack import Stack
+from pokedex_local.faultlab.load import Load
+from pokedex_local.loadlab.driver import Answer
+from pokedex_local.loadlab.stack import RunningStack
 from pokedex_local.loadlab.stack import start as start_stack
 from pokedex_local.tier import Endpoint
 from pokedex_local.tier.replica import STANDBY_LOG
@@ -43,7 +44,7 @@ STATS_FLUSH_S = 1.5
 
 
 @pytest.fixture(scope="module")
-def replica_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def replica_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     """`python -m pokedex_local.run --reads replica` on a free port, logging what the
     application role sends (the pinning check at the end reads the standby's log)."""
     previous = os.environ.get(statement_log.ENV_FLAG)
@@ -59,7 +60,7 @@ def replica_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     stack.stop()
 
 
-def app_backends(stack: Stack, server: str) -> int:
+def app_backends(stack: RunningStack, server: str) -> int:
     """The application role's backends on ``server`` ("postgres": the primary, "standby")."""
     with psycopg.connect(stack.conninfo(server), autocommit=True) as conn:
         row = conn.execute(
@@ -69,7 +70,7 @@ def app_backends(stack: Stack, server: str) -> int:
     return int(row[0]) if row else 0
 
 
-def pokemon_scans(stack: Stack, server: str) -> int:
+def pokemon_scans(stack: RunningStack, server: str) -> int:
     """Scans of the pokemon table ``server`` has run: each server counts its own (a
     standby's statistics are not replicated), so the reads each one served."""
     with psycopg.connect(stack.conninfo(server), autocommit=True) as conn:
@@ -81,7 +82,7 @@ def pokemon_scans(stack: Stack, server: str) -> int:
 
 
 @contextlib.contextmanager
-def replay_paused(stack: Stack) -> Iterator[None]:
+def replay_paused(stack: RunningStack) -> Iterator[None]:
     """The standby stops replaying the primary's WAL (it still streams it): from now on it
     is behind by whatever the primary writes, as a replica under load can be."""
     with psycopg.connect(stack.conninfo("standby", dbname="postgres"), autocommit=True) as conn:
@@ -97,14 +98,14 @@ def in_recovery(conn: psycopg.Connection[Any]) -> bool:
     return bool(row and row[0])
 
 
-def function_app(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> App:
-    """The function's own App, built from the environment the stack gives the function."""
+def function_app(stack: RunningStack, monkeypatch: pytest.MonkeyPatch) -> HandlerState:
+    """The function's own HandlerState, built from the environment the stack gives the function."""
     for name, value in stack.description["function"]["env"].items():
         monkeypatch.setenv(name, value)
-    return App.from_env()
+    return HandlerState.from_env()
 
 
-def tier_pids(stack: Stack) -> dict[str, int]:
+def tier_pids(stack: RunningStack) -> dict[str, int]:
     """The tier's children now: tier.json is rewritten when the supervisor replaces one."""
     state_dir = stack.log_path.parent if stack.log_path else None
     assert state_dir is not None
@@ -112,7 +113,7 @@ def tier_pids(stack: Stack) -> dict[str, int]:
     return pids
 
 
-def test_list_and_item_reads_are_served_by_the_standby(replica_stack: Stack) -> None:
+def test_list_and_item_reads_are_served_by_the_standby(replica_stack: RunningStack) -> None:
     # Given a fresh stack whose function has not queried anything yet
     assert app_backends(replica_stack, "standby") == 0
     writer_scans = pokemon_scans(replica_stack, "postgres")
@@ -126,14 +127,14 @@ def test_list_and_item_reads_are_served_by_the_standby(replica_stack: Stack) -> 
     assert pokemon_scans(replica_stack, "postgres") == writer_scans
 
 
-def standby_endpoint(stack: Stack) -> Endpoint:
+def standby_endpoint(stack: RunningStack) -> Endpoint:
     return Endpoint(**stack.endpoint("standby"))
 
 
 def test_the_function_writes_to_the_primary_and_reads_from_the_standby(
-    replica_stack: Stack, monkeypatch: pytest.MonkeyPatch
+    replica_stack: RunningStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given the function's own App
+    # Given the function's own HandlerState
     app = function_app(replica_stack, monkeypatch)
     # Then app.db (writes, and the reads that must see them) reaches the primary, app.reads
     # the standby, each through its own PgBouncer
@@ -146,7 +147,7 @@ def test_the_function_writes_to_the_primary_and_reads_from_the_standby(
 
 
 def test_a_write_is_read_back_at_once_from_the_writer_while_the_standby_lags(
-    replica_stack: Stack, monkeypatch: pytest.MonkeyPatch
+    replica_stack: RunningStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = function_app(replica_stack, monkeypatch)
     with psycopg.connect(replica_stack.conninfo("postgres"), autocommit=True) as owner:
@@ -171,7 +172,7 @@ def test_a_write_is_read_back_at_once_from_the_writer_while_the_standby_lags(
         owner.execute("DROP TABLE written")
 
 
-def test_a_team_written_is_read_back_at_once_by_its_author(replica_stack: Stack) -> None:
+def test_a_team_written_is_read_back_at_once_by_its_author(replica_stack: RunningStack) -> None:
     auth = replica_stack.description.get("auth")
     if auth is None:
         pytest.skip("the team routes and the JWT authorizer are not in this stack yet")
@@ -196,40 +197,38 @@ def test_a_team_written_is_read_back_at_once_by_its_author(replica_stack: Stack)
         assert created.json()["id"] in [team["id"] for team in listed]
 
 
-@dataclass
 class ReadLoad:
-    """``CLIENTS`` threads reading items in a closed loop; every request's times and status."""
+    """``CLIENTS`` closed-loop clients reading items (the fault lab's load, on the load lab's
+    driver), in a thread with an event loop of its own; every request's times and status."""
 
-    url: str
-    done: list[tuple[float, float, int]] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _threads: list[threading.Thread] = field(default_factory=list)
+    def __init__(self, url: str) -> None:
+        self._load = Load(url, CLIENTS)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_until_complete, args=(self._load.run(),)
+        )
 
     def __enter__(self) -> ReadLoad:
-        self._threads = [threading.Thread(target=self._client) for _ in range(CLIENTS)]
-        for thread in self._threads:
-            thread.start()
+        self._thread.start()
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join()
+        self._loop.call_soon_threadsafe(self._load.stop)
+        self._thread.join()
+        self._loop.close()
 
-    def _client(self) -> None:
-        while not self._stop.is_set():
-            started = time.monotonic()
-            status = get(f"{self.url}/poke_info/{random.randint(1, 1025)}", timeout=20).status
-            self.done.append((started, time.monotonic(), status))
+    @property
+    def done(self) -> list[Answer]:
+        return self._load.answers
 
     def in_flight_at(self, moment: float) -> int:
-        return sum(1 for started, ended, _ in self.done if started <= moment < ended)
+        return sum(1 for a in self.done if a.sent <= moment < a.done)
 
-    def failed(self) -> list[tuple[float, float, int]]:
-        return [entry for entry in self.done if entry[2] != 200]
+    def failed(self) -> list[Answer]:
+        return [a for a in self.done if not a.ok]
 
 
-def test_a_killed_standby_costs_at_most_the_reads_in_flight(replica_stack: Stack) -> None:
+def test_a_killed_standby_costs_at_most_the_reads_in_flight(replica_stack: RunningStack) -> None:
     pid = tier_pids(replica_stack)["standby"]
     with ReadLoad(replica_stack.api_url) as load:
         time.sleep(2.0)  # every client's environment warm, reading from the standby
@@ -264,7 +263,7 @@ def test_a_killed_standby_costs_at_most_the_reads_in_flight(replica_stack: Stack
 
 
 def test_the_live_view_shows_the_replication_lag_and_the_standby_backends(
-    replica_stack: Stack,
+    replica_stack: RunningStack,
 ) -> None:
     # Given the stack after some reads (the earlier tests)
     stats_url = replica_stack.api_url + "/__local/stats"
@@ -281,7 +280,7 @@ def test_the_live_view_shows_the_replication_lag_and_the_standby_backends(
     assert replica_stack.description["app_user"] in replica["backends"]
 
 
-def test_the_reads_on_the_standby_pin_nothing(replica_stack: Stack) -> None:
+def test_the_reads_on_the_standby_pin_nothing(replica_stack: RunningStack) -> None:
     # Last in this module: the reads of every test above are in the standby's log.
     log = Path(replica_stack.description["logs_dir"]) / STANDBY_LOG
     text = statement_log.read_log(log)

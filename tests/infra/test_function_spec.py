@@ -23,7 +23,7 @@ def local_description(tmp_path: Path) -> dict[str, object]:
     constructed (its environment is known before it starts), not started."""
     args = run.parser().parse_args([])
     env = stack_description.function_env(LocalTier(tmp_path).function_env(args.via))
-    config = run.cli.function_config(args, run.HANDLER, env)
+    config = run.options.function_config(args, run.HANDLER, env)
     return stack_description.function_description(config)
 
 

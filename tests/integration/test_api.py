@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from pokedex.handler import App, handle
+from pokedex.handler import HandlerState, handle
 from pokedex_local.tier import LocalTier, secrets_server
 
 pytestmark = pytest.mark.integration
@@ -36,19 +36,19 @@ def function_env(
 
 
 @pytest.fixture
-def app(function_env: dict[str, str]) -> Iterator[App]:
+def app(function_env: dict[str, str]) -> Iterator[HandlerState]:
     """A fresh execution environment's state."""
-    app = App.from_env()
+    app = HandlerState.from_env()
     yield app
     app.db.close()
 
 
-def call(app: App, name: str) -> tuple[int, Any]:
+def call(app: HandlerState, name: str) -> tuple[int, Any]:
     response = handle(lambda: app, event(name), "it")
     return response["statusCode"], json.loads(response["body"])
 
 
-def test_list_keeps_the_original_contract_for_all_1025(app: App) -> None:
+def test_list_keeps_the_original_contract_for_all_1025(app: HandlerState) -> None:
     status, items = call(app, "list_pokemon")
     assert status == 200
     assert len(items) == 1025
@@ -59,7 +59,7 @@ def test_list_keeps_the_original_contract_for_all_1025(app: App) -> None:
     assert {"Flab\u00e9b\u00e9", "Farfetch\u2019d", "Sirfetch\u2019d"} <= names  # NFC
 
 
-def test_get_one_with_all_fields(app: App) -> None:
+def test_get_one_with_all_fields(app: HandlerState) -> None:
     status, pikachu = call(app, "get_pikachu")
     assert status == 200
     assert pikachu == {
@@ -86,7 +86,7 @@ def test_get_one_with_all_fields(app: App) -> None:
     ("name", "status"),
     [("get_absent", 404), ("get_not_a_number", 400), ("delete_list", 405), ("unknown_route", 404)],
 )
-def test_errors_are_json(app: App, name: str, status: int) -> None:
+def test_errors_are_json(app: HandlerState, name: str, status: int) -> None:
     got, body = call(app, name)
     assert got == status
     assert set(body) == {"message"}
@@ -106,7 +106,10 @@ def test_the_module_handler_serves_the_list(function_env: dict[str, str]) -> Non
 
 
 def test_one_environment_survives_its_connection_breaking(
-    tier: LocalTier, owner_conn: psycopg.Connection[Any], app: App, function_env: dict[str, str]
+    tier: LocalTier,
+    owner_conn: psycopg.Connection[Any],
+    app: HandlerState,
+    function_env: dict[str, str],
 ) -> None:
     assert call(app, "get_pikachu")[0] == 200
     if function_env["DB_PORT"] == str(tier.pgbouncer.port):
@@ -137,7 +140,7 @@ def _rotate(tier: LocalTier, owner_conn: psycopg.Connection[Any], password: str)
 
 
 def test_a_rotated_password_is_picked_up(
-    tier: LocalTier, owner_conn: psycopg.Connection[Any], app: App
+    tier: LocalTier, owner_conn: psycopg.Connection[Any], app: HandlerState
 ) -> None:
     assert call(app, "get_pikachu")[0] == 200  # secret cached, connection open
     _rotate(tier, owner_conn, "rotated-password-1")
@@ -170,7 +173,7 @@ def test_the_application_role_cannot_write(tier: LocalTier) -> None:
 
 
 def get(
-    app: App,
+    app: HandlerState,
     path: str,
     query: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
@@ -187,7 +190,7 @@ def get(
 
 
 def test_following_every_next_link_yields_each_fire_pokemon_once_in_order(
-    app: App, tier: LocalTier
+    app: HandlerState, tier: LocalTier
 ) -> None:
     with psycopg.connect(tier.postgres.conninfo()) as conn:
         rows = conn.execute(
@@ -215,7 +218,7 @@ def test_following_every_next_link_yields_each_fire_pokemon_once_in_order(
     assert pages == -(-len(expected) // 7)
 
 
-def test_a_name_prefix_ignores_case_and_accents(app: App) -> None:
+def test_a_name_prefix_ignores_case_and_accents(app: HandlerState) -> None:
     response = get(app, "/poke_info", {"q": "FLABE"})
     assert json.loads(response["body"]) == [
         {"dex_number": 669, "name": "Flab\u00e9b\u00e9", "type": "Fairy"}
@@ -224,14 +227,14 @@ def test_a_name_prefix_ignores_case_and_accents(app: App) -> None:
     assert [p["name"] for p in both] == ["Charmander", "Charmeleon", "Charizard"]
 
 
-def test_filters_without_a_limit_return_every_match_without_a_link(app: App) -> None:
+def test_filters_without_a_limit_return_every_match_without_a_link(app: HandlerState) -> None:
     response = get(app, "/poke_info", {"generation": "9"})
     items = json.loads(response["body"])
     assert "link" not in response["headers"]
     assert [p["dex_number"] for p in items] == list(range(906, 1026))
 
 
-def test_types_counts_every_type(app: App) -> None:
+def test_types_counts_every_type(app: HandlerState) -> None:
     response = get(app, "/types")
     types = json.loads(response["body"])
     assert len(types) == 18
@@ -241,7 +244,7 @@ def test_types_counts_every_type(app: App) -> None:
     assert sum(t["count"] for t in types) == total + duals
 
 
-def test_an_etag_the_client_has_is_304_without_a_body(app: App) -> None:
+def test_an_etag_the_client_has_is_304_without_a_body(app: HandlerState) -> None:
     first = get(app, "/types")
     etag = first["headers"]["etag"]
     assert first["headers"]["cache-control"] == "public, max-age=300"
@@ -251,7 +254,7 @@ def test_an_etag_the_client_has_is_304_without_a_body(app: App) -> None:
     assert get(app, "/types", headers={"if-none-match": '"stale"'})["statusCode"] == 200
 
 
-def test_bad_list_parameters_are_400_and_reach_no_database(app: App) -> None:
+def test_bad_list_parameters_are_400_and_reach_no_database(app: HandlerState) -> None:
     response = get(app, "/poke_info", {"type": "wood"})
     assert response["statusCode"] == 400
     assert "type" in json.loads(response["body"])["message"]

@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from pokedex.handler import App
+from pokedex.handler import HandlerState
 from pokedex.reads import ReadRouting
 from pokedex_local.tier import LocalTier
 from pokedex_local.tier.processes import alive
@@ -78,10 +78,10 @@ def test_a_killed_reader_pgbouncer_is_back_within_two_seconds(tier: LocalTier) -
 def test_reads_fall_back_to_the_writer_while_the_standby_stays_away(
     unsupervised_tier: LocalTier, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given the function's App on a tier whose standby nobody restarts
+    # Given the function's HandlerState on a tier whose standby nobody restarts
     for name, value in unsupervised_tier.function_env("proxy").items():
         monkeypatch.setenv(name, value)
-    app = App.from_env()
+    app = HandlerState.from_env()
     assert isinstance(app.reads, ReadRouting)
 
     def in_recovery(conn: psycopg.Connection[Any]) -> bool:

@@ -16,17 +16,17 @@ from typing import Any
 import psycopg
 import pytest
 
-from pokedex.handler import App, handle
+from pokedex.handler import HandlerState, handle
 from pokedex_local.tier import LocalTier
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def app(tier: LocalTier, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
+def app(tier: LocalTier, monkeypatch: pytest.MonkeyPatch) -> Iterator[HandlerState]:
     for name, value in tier.function_env(via="proxy").items():
         monkeypatch.setenv(name, value)
-    app = App.from_env()
+    app = HandlerState.from_env()
     yield app
     app.db.close()
 
@@ -67,7 +67,9 @@ def team_event(
     return event
 
 
-def call(app: App, method: str, path: str, **kwargs: Any) -> tuple[int, dict[str, str], Any]:
+def call(
+    app: HandlerState, method: str, path: str, **kwargs: Any
+) -> tuple[int, dict[str, str], Any]:
     response = handle(lambda: app, team_event(method, path, **kwargs), "it")
     body = response.get("body")
     return response["statusCode"], response["headers"], json.loads(body) if body else None
@@ -79,7 +81,9 @@ def rows_of(owner_conn: psycopg.Connection[Any], user: str) -> list[tuple[Any, .
     ).fetchall()
 
 
-def test_the_lifecycle_of_a_team(app: App, user: str, owner_conn: psycopg.Connection[Any]) -> None:
+def test_the_lifecycle_of_a_team(
+    app: HandlerState, user: str, owner_conn: psycopg.Connection[Any]
+) -> None:
     status, headers, team = call(
         app, "POST", "/teams", user=user, body={"name": "Kanto", "members": [25, 6, 6]}
     )
@@ -121,7 +125,7 @@ def test_the_lifecycle_of_a_team(app: App, user: str, owner_conn: psycopg.Connec
     assert rows_of(owner_conn, user) == []
 
 
-def test_another_users_team_is_not_found(app: App, user: str) -> None:
+def test_another_users_team_is_not_found(app: HandlerState, user: str) -> None:
     _, headers, team = call(app, "POST", "/teams", user=user, body={"name": "A", "members": [1]})
     path = headers["location"]
     other = f"{user}-other"
@@ -151,7 +155,7 @@ def test_another_users_team_is_not_found(app: App, user: str) -> None:
     ],
 )
 def test_a_bad_team_is_refused_naming_the_problem_and_writes_nothing(
-    app: App,
+    app: HandlerState,
     user: str,
     owner_conn: psycopg.Connection[Any],
     body: Any,
@@ -166,7 +170,7 @@ def test_a_bad_team_is_refused_naming_the_problem_and_writes_nothing(
     assert rows_of(owner_conn, user) == []
 
 
-def test_a_bad_team_id_a_query_or_no_caller_is_refused(app: App, user: str) -> None:
+def test_a_bad_team_id_a_query_or_no_caller_is_refused(app: HandlerState, user: str) -> None:
     status, _, answer = call(app, "GET", "/teams/not-a-uuid", user=user)
     assert (status, "UUID" in answer["message"]) == (400, True)
     assert call(app, "GET", "/teams", user=user, query={"limit": "1"})[0] == 400
@@ -175,7 +179,7 @@ def test_a_bad_team_id_a_query_or_no_caller_is_refused(app: App, user: str) -> N
 
 
 def test_an_idempotency_key_makes_a_retry_return_the_first_answer(
-    app: App, user: str, owner_conn: psycopg.Connection[Any]
+    app: HandlerState, user: str, owner_conn: psycopg.Connection[Any]
 ) -> None:
     key = {"idempotency-key": str(uuid.uuid4())}
     body = {"name": "Once", "members": [151]}
@@ -203,15 +207,15 @@ def test_an_idempotency_key_makes_a_retry_return_the_first_answer(
 def test_concurrent_posts_with_one_key_write_one_team(
     tier: LocalTier, user: str, owner_conn: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Eight execution environments (one App each) retrying the same request at once.
+    # Eight execution environments (one HandlerState each) retrying the same request at once.
     for name, value in tier.function_env(via="proxy").items():
         monkeypatch.setenv(name, value)
-    apps = [App.from_env() for _ in range(8)]
+    apps = [HandlerState.from_env() for _ in range(8)]
     key = {"idempotency-key": f"race-{uuid.uuid4()}"}
     start = threading.Barrier(len(apps))
     answers: list[tuple[int, dict[str, str], Any]] = []
 
-    def post(app: App) -> None:
+    def post(app: HandlerState) -> None:
         start.wait()
         answers.append(
             call(app, "POST", "/teams", user=user, body={"name": "R", "members": [7]}, headers=key)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pokedex.handler import App, handle
+from pokedex.handler import HandlerState, handle
 from pokedex_local.tier import LocalTier
 from pokedex_local.tier.certs import make_certificate
 from pokedex_local.tier.service_user import service_user
@@ -19,15 +19,15 @@ pytestmark = pytest.mark.integration
 EVENTS = Path(__file__).parents[1] / "events"
 
 
-def pikachu(app: App) -> dict[str, Any]:
+def pikachu(app: HandlerState) -> dict[str, Any]:
     event = json.loads((EVENTS / "get_pikachu.json").read_text())
     return handle(lambda: app, event, "tls")
 
 
-def use(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> App:
+def use(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> HandlerState:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    return App.from_env()
+    return HandlerState.from_env()
 
 
 def test_the_function_verifies_the_proxy_against_the_tiers_ca(

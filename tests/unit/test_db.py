@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from pokedex import deadlines
-from pokedex.db import Database, Failure, classify
+from pokedex.db import DatabaseClient, Failure, classify
 from pokedex.errors import DatabaseBusy, DatabaseUnavailable
 from pokedex.settings import Settings
 from tests.unit.fakes import FakeClock, FakeSecret, FakeServer
@@ -22,7 +22,7 @@ def query(conn: Any) -> Any:
 
 def test_connects_lazily_and_reuses_the_connection() -> None:
     server = FakeServer()
-    db = Database(SETTINGS, FakeSecret(), server)
+    db = DatabaseClient(SETTINGS, FakeSecret(), server)
     assert server.logins == []  # nothing happens before the first query
     db.run(query)
     db.run(query)
@@ -32,7 +32,7 @@ def test_connects_lazily_and_reuses_the_connection() -> None:
 
 def test_connects_without_prepared_statements_in_autocommit() -> None:
     server = FakeServer()
-    Database(SETTINGS, FakeSecret(), server).run(query)
+    DatabaseClient(SETTINGS, FakeSecret(), server).run(query)
     login = server.logins[0]
     assert login["prepare_threshold"] is None
     assert login["autocommit"] is True
@@ -40,9 +40,9 @@ def test_connects_without_prepared_statements_in_autocommit() -> None:
     assert (login["host"], login["port"], login["dbname"]) == ("proxy.example", 5432, "pokedex")
 
 
-def _db(server: FakeServer, clock: FakeClock | None = None) -> Database:
+def _db(server: FakeServer, clock: FakeClock | None = None) -> DatabaseClient:
     clock = clock or FakeClock()
-    return Database(SETTINGS, FakeSecret(), server, clock=clock, sleep=clock.sleep)
+    return DatabaseClient(SETTINGS, FakeSecret(), server, clock=clock, sleep=clock.sleep)
 
 
 def test_a_broken_connection_is_replaced_and_the_read_retried() -> None:
@@ -160,7 +160,7 @@ def test_a_lost_or_refused_link_is_worth_a_retry() -> None:
 def test_a_refused_login_rereads_the_secret_once() -> None:
     secret = FakeSecret(password="old")
     server = FakeServer(password="old")
-    db = Database(SETTINGS, secret, server)
+    db = DatabaseClient(SETTINGS, secret, server)
     db.run(query)
     db.close()
     secret.password = server.password = "new"  # rotated in both places
@@ -171,7 +171,7 @@ def test_a_refused_login_rereads_the_secret_once() -> None:
 
 def test_a_wrong_password_in_the_secret_too_is_a_503_after_one_refresh() -> None:
     secret = FakeSecret(password="wrong")
-    db = Database(SETTINGS, secret, FakeServer(password="right"))
+    db = DatabaseClient(SETTINGS, secret, FakeServer(password="right"))
     with pytest.raises(DatabaseUnavailable):
         db.run(query)
     assert secret.refreshes == 1
@@ -180,5 +180,5 @@ def test_a_wrong_password_in_the_secret_too_is_a_503_after_one_refresh() -> None
 def test_dbname_falls_back_to_the_secret_then_postgres() -> None:
     server = FakeServer()
     settings = Settings(db_endpoint="h", secret_id="s")
-    Database(settings, FakeSecret(), server).run(query)
+    DatabaseClient(settings, FakeSecret(), server).run(query)
     assert server.logins[0]["dbname"] == "postgres"

@@ -6,9 +6,9 @@ import pytest
 
 from pokedex_local.faultlab.cli import parser
 from pokedex_local.faultlab.faults import Window
-from pokedex_local.faultlab.load import Answer
 from pokedex_local.faultlab.measure import measure
 from pokedex_local.faultlab.scenarios import SCENARIOS
+from pokedex_local.loadlab.driver import Answer
 
 
 @pytest.mark.parametrize(

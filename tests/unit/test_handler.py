@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from pokedex.db import Database
-from pokedex.handler import App, handle
+from pokedex.db import DatabaseClient
+from pokedex.handler import HandlerState, handle
 from pokedex.settings import Settings
 from tests.unit.fakes import FakeClock, FakeSecret, FakeServer
 
@@ -22,10 +22,12 @@ def event(name: str) -> dict[str, Any]:
     return loaded
 
 
-def app_with(server: FakeServer, clock: FakeClock | None = None) -> App:
+def app_with(server: FakeServer, clock: FakeClock | None = None) -> HandlerState:
     clock = clock or FakeClock()
     settings = Settings(db_endpoint="h", secret_id="s")
-    return App(Database(settings, FakeSecret(), server, clock=clock, sleep=clock.sleep))
+    return HandlerState(
+        DatabaseClient(settings, FakeSecret(), server, clock=clock, sleep=clock.sleep)
+    )
 
 
 def invoke(
@@ -129,7 +131,7 @@ def test_errors_that_do_not_pass_carry_no_retry_after() -> None:
 
 
 def test_a_bug_is_a_500_that_leaks_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    def explode(_db: Database) -> str:
+    def explode(_db: DatabaseClient) -> str:
         raise RuntimeError("SELECT secret FROM internals")
 
     monkeypatch.setattr("pokedex.pokemon.list_pokemon", explode)
@@ -157,7 +159,7 @@ def test_a_missing_setting_is_a_500_naming_it_in_the_log(
     monkeypatch.setenv("SECRET", "s")
     logging.getLogger("pokedex").propagate = True  # let caplog see it
     try:
-        response = handle(App.from_env, event("list_pokemon"), "r")
+        response = handle(HandlerState.from_env, event("list_pokemon"), "r")
     finally:
         logging.getLogger("pokedex").propagate = False
     assert response["statusCode"] == 500

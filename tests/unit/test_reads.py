@@ -8,9 +8,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from pokedex.db import Database
+from pokedex.db import DatabaseClient
 from pokedex.errors import DatabaseBusy, DatabaseUnavailable
-from pokedex.handler import App
+from pokedex.handler import HandlerState
 from pokedex.reads import COOL_DOWN_S, ReadRouting
 from pokedex.settings import Settings
 from tests.unit.fakes import FakeClock, FakeSecret, FakeServer
@@ -24,17 +24,17 @@ def query(conn: Any) -> Any:
 
 
 class Tier:
-    """A writer and a reader on fakes, routed as App.from_env routes them."""
+    """A writer and a reader on fakes, routed as HandlerState.from_env routes them."""
 
     def __init__(self) -> None:
         self.clock = FakeClock()
         self.writer_server = FakeServer(row=("writer",))
         self.reader_server = FakeServer(row=("reader",))
         secret = FakeSecret()
-        writer = Database(
+        writer = DatabaseClient(
             WRITER, secret, self.writer_server, clock=self.clock, sleep=self.clock.sleep
         )
-        reader = Database(
+        reader = DatabaseClient(
             READER, secret, self.reader_server, clock=self.clock, sleep=self.clock.sleep,
             retry_budget_s=0.0,
         )  # fmt: skip
@@ -159,8 +159,8 @@ def test_a_writer_that_is_down_too_is_a_503() -> None:
 def test_begin_gives_both_endpoints_the_invocation_deadline() -> None:
     tier = Tier()
     tier.routing.begin(12.0)
-    assert isinstance(tier.routing.reader, Database)
-    assert isinstance(tier.routing.writer, Database)
+    assert isinstance(tier.routing.reader, DatabaseClient)
+    assert isinstance(tier.routing.writer, DatabaseClient)
     assert tier.routing.reader.deadline == tier.routing.writer.deadline == tier.clock.now + 12.0
 
 
@@ -172,9 +172,9 @@ def test_app_from_env_routes_reads_only_when_a_read_endpoint_is_set(
     monkeypatch.setenv("AWS_REGION", "eu-west-1")  # the secrets client wants one
     monkeypatch.delenv("DB_READ_ENDPOINT", raising=False)
     monkeypatch.delenv("DB_READ_PORT", raising=False)
-    alone = App.from_env()
+    alone = HandlerState.from_env()
     assert alone.reads is alone.db
     monkeypatch.setenv("DB_READ_ENDPOINT", "reader.example")
-    routed = App.from_env()
+    routed = HandlerState.from_env()
     assert isinstance(routed.reads, ReadRouting)
     assert routed.reads.writer is routed.db

@@ -20,7 +20,7 @@ from typing import Any
 
 import psycopg
 
-from pokedex_local.loadlab.stack import Stack
+from pokedex_local.loadlab.stack import RunningStack
 from pokedex_local.tier import secrets_server
 from pokedex_local.tier.endpoint import Endpoint
 from pokedex_local.tier.ports import accepts
@@ -42,7 +42,7 @@ class Window:
 class Target:
     """The stack under test: its description, where its tier records live pids."""
 
-    stack: Stack
+    stack: RunningStack
     state_dir: Path
 
     def pid(self, name: str) -> int:

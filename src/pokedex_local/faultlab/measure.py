@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from pokedex_local.faultlab.faults import Window
-from pokedex_local.faultlab.load import Answer
-from pokedex_local.loadlab.driver import percentile
+from pokedex_local.loadlab.driver import Answer
+from pokedex_local.percentile import percentile
 
 
 @dataclass

@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 from pokedex.routes import Route
-from pokedex_local.gateway import cli
+from pokedex_local import event_loop
+from pokedex_local.gateway import options, serving
 from pokedex_local.gateway.server import Gateway
 from pokedex_local.lambda_env.pool import EnvironmentPool
 
@@ -27,7 +28,7 @@ def main() -> None:
     parser.add_argument("--default-route", action="store_true", help="add a $default route")
     parser.add_argument("--pythonpath", action="append", default=[], help="import path entry")
     parser.add_argument("--ready-file", type=Path, help="write {url, pids} here once serving")
-    cli.add_options(parser)
+    options.add_options(parser)
     args = parser.parse_args()
     python_path = [str(Path(p).resolve()) for p in args.pythonpath]
     sys.path[:0] = python_path  # a test route table may live next to its handlers
@@ -43,10 +44,10 @@ def main() -> None:
             partial.write_text(json.dumps({"url": gateway.url, "pids": pool.pids}))
             partial.replace(args.ready_file)
 
-    cli.run(
-        cli.serve(
-            cli.gateway_config(args),
-            cli.function_config(args, args.handler, env, python_path),
+    event_loop.run(
+        serving.serve(
+            options.gateway_config(args),
+            options.function_config(args, args.handler, env, python_path),
             routes,
             ready,
             default_route=args.default_route,

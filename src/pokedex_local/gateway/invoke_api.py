@@ -24,8 +24,8 @@ from urllib.parse import unquote
 from pokedex_local.gateway import events
 from pokedex_local.gateway.responses import HttpResponse
 from pokedex_local.lambda_env.environment import Outcome
+from pokedex_local.lambda_env.fork_server_client import SpawnError
 from pokedex_local.lambda_env.pool import EnvironmentPool, Throttled
-from pokedex_local.lambda_env.zygote_client import SpawnError
 
 PREFIX = "/2015-03-31/functions/"
 _PATH = re.compile(r"/2015-03-31/functions/([^/]+)/invocations")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import logging
 import time
@@ -12,19 +11,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiohttp import HttpVersion11, web
-from multidict import CIMultiDict
+from aiohttp import web
 
 from pokedex_local import live
 from pokedex_local.auth import issuer as local_issuer
 from pokedex_local.auth.claims import Rejected
-from pokedex_local.gateway import events, invoke_api, paths, responses
+from pokedex_local.gateway import events, http_io, invoke_api, paths, responses
 from pokedex_local.gateway.jwt_authorizer import JwtAuthorizer, challenge
 from pokedex_local.gateway.jwt_setup import JwtSettings, set_up
 from pokedex_local.gateway.routing import RESERVED_PREFIX, Router
 from pokedex_local.lambda_env.environment import Outcome
-from pokedex_local.lambda_env.pool import Abandoned, EnvironmentPool, Throttled
-from pokedex_local.lambda_env.zygote_client import SpawnError
+from pokedex_local.lambda_env.fork_server_client import SpawnError
+from pokedex_local.lambda_env.pool import EnvironmentPool, Throttled
+from pokedex_local.lambda_env.waiting_line import Abandoned
 from pokedex_local.live.database import DatabaseWatch
 from pokedex_local.live.metrics import RequestMetrics
 
@@ -126,10 +125,10 @@ class Gateway:
 
     async def _dispatch(self, request: web.BaseRequest) -> web.StreamResponse:
         request_id = events.new_request_id()
-        if _header_bytes(request) > MAX_HEADER_BYTES:
-            return _respond(responses.gateway_error(431), request_id)
+        if http_io.header_bytes(request) > MAX_HEADER_BYTES:
+            return http_io.respond(responses.gateway_error(431), request_id)
         if request.headers.get("expect", "").lower() == "100-continue":
-            await _continue(request)  # what the Application's router did for us
+            await http_io.send_continue(request)  # what the Application's router did for us
         # Checked on the path as sent: /%5F%5Flocal/... is an API path that no route has.
         if request.raw_path.startswith(local_issuer.ISSUER_PATH + "/"):
             # Public, as any OpenID provider's are: the discovery document and public keys.
@@ -139,7 +138,7 @@ class Gateway:
             # The admin API and the Invoke API answer this machine only: the caller's
             # address and the Host it asked for must both be loopback (the Host check stops
             # a web page from reaching them through DNS rebinding).
-            if not _loopback(request):
+            if not http_io.from_this_machine(request):
                 answer = responses.gateway_error(404)
             elif request.raw_path.startswith(invoke_api.PREFIX):
                 answer = await self._lambda_api(request)
@@ -149,7 +148,7 @@ class Gateway:
             started = time.perf_counter()
             answer = await self._api(request, request_id)
             self.metrics.record(answer.status, time.perf_counter() - started)
-        return _respond(answer, request_id)
+        return http_io.respond(answer, request_id)
 
     def _admin(self, request: web.BaseRequest) -> responses.HttpResponse:
         path = request.raw_path.partition("?")[0]
@@ -164,19 +163,19 @@ class Gateway:
                 200, [("content-type", "text/html; charset=utf-8")], _PAGE
             )
         if path == STATS_PATH:
-            return _json(self._stats())
+            return http_io.json_response(self._stats())
         # ?brief leaves out the per-environment list: cheap enough to poll under load.
         brief = "brief" in request.query
-        return _json(self._pool.summary(brief=brief), indent=2)
+        return http_io.json_response(self._pool.summary(brief=brief), indent=2)
 
     def _issuer_document(self, request: web.BaseRequest) -> responses.HttpResponse:
         """The local issuer's discovery document and JWKS (when it is the one trusted)."""
         path = request.raw_path.partition("?")[0]
         if request.method == "GET" and self.issuer is not None:
             if path == ISSUER_DISCOVERY_PATH:
-                return _json(self.issuer.discovery(self.issuer_url))
+                return http_io.json_response(self.issuer.discovery(self.issuer_url))
             if path == ISSUER_JWKS_PATH:
-                return _json(self.issuer.jwks())
+                return http_io.json_response(self.issuer.jwks())
         return responses.gateway_error(404)
 
     def _stats(self) -> dict[str, Any]:
@@ -248,7 +247,7 @@ class Gateway:
         payload = _compact.encode(event).encode()
         if len(payload) > self.config.max_event_bytes:
             return responses.gateway_error(413)
-        return await self._invoke(request_id, payload, _client_gone(request))
+        return await self._invoke(request_id, payload, http_io.client_gone(request))
 
     async def _authorize(self, request: web.BaseRequest, route_key: str) -> dict[str, Any]:
         if self.authorizer is None:  # not configured yet: fail closed
@@ -289,53 +288,6 @@ class Gateway:
         if not outcome.ok:
             return responses.gateway_error(500)
         return responses.from_payload(outcome.payload)
-
-
-def _client_gone(request: web.BaseRequest) -> Callable[[], bool]:
-    """Whether the client has closed its connection (its request can no longer be answered)."""
-
-    def gone() -> bool:
-        transport = request.transport
-        return transport is None or transport.is_closing()
-
-    return gone
-
-
-def _respond(answer: responses.HttpResponse, request_id: str) -> web.Response:
-    headers = CIMultiDict(answer.headers)
-    headers["apigw-requestid"] = request_id
-    return web.Response(status=answer.status, headers=headers, body=answer.body)
-
-
-def _header_bytes(request: web.BaseRequest) -> int:
-    line = len(request.method) + len(request.raw_path) + 10  # " ", " HTTP/1.1"
-    return line + sum(len(name) + len(value) + 4 for name, value in request.raw_headers)
-
-
-_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
-
-
-def _loopback(request: web.BaseRequest) -> bool:
-    try:
-        peer = ipaddress.ip_address(request.remote or "")
-    except ValueError:
-        return False
-    host = events.host_without_port(request.headers.get("host", ""))
-    return peer.is_loopback and host in _LOOPBACK_HOSTS
-
-
-def _json(value: Any, indent: int | None = None) -> responses.HttpResponse:
-    body = json.dumps(value, indent=indent).encode()
-    return responses.HttpResponse(
-        200, [("content-type", "application/json"), ("cache-control", "no-store")], body
-    )
-
-
-async def _continue(request: web.BaseRequest) -> None:
-    """Let a client that asked (curl does for bodies over 1 KB) send its body now."""
-    if request.version == HttpVersion11:
-        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        request.writer.output_size = 0
 
 
 def _forget(task: asyncio.Task[Outcome]) -> None:

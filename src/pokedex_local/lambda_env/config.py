@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,18 @@ class FunctionConfig:
     @property
     def region(self) -> str:
         return self.env.get("AWS_REGION") or self.env.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+    def describe(self) -> dict[str, Any]:
+        """What the admin endpoint shows of the function before its environments' figures."""
+        return {
+            "function": self.function_name,
+            "handler": self.handler,
+            "reserved_concurrency": self.reserved_concurrency,
+            "init_concurrency": self.init_concurrency,
+            "preloaded": list(self.preload),
+            "timeout_s": self.timeout_s,
+            "idle_ttl_s": self.idle_ttl_s,
+        }
 
     def process_env(self) -> dict[str, str]:
         """The complete environment of the fork server and so of every environment.

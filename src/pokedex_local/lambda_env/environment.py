@@ -19,7 +19,7 @@ from typing import Any
 
 from pokedex_local.lambda_env import logs, protocol
 from pokedex_local.lambda_env.config import FunctionConfig
-from pokedex_local.lambda_env.zygote_client import Channel, kill, read_frame
+from pokedex_local.lambda_env.fork_server_client import Channel, kill, read_frame
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,18 @@ class Environment:
     @property
     def usable(self) -> bool:
         return not (self.dead or self._reader.at_eof() or self._writer.is_closing())
+
+    def describe(self, *, busy: bool, now: float) -> dict[str, Any]:
+        """Its entry in the admin endpoint's list (``now``: time.monotonic())."""
+        return {
+            "id": self.env_id,
+            "pid": self.pid,
+            "state": "busy" if busy else "idle",
+            "invocations": self.invocations,
+            "initialised": self.initialised,
+            "idle_s": 0.0 if busy else round(now - self.last_used, 3),
+            "log_stream": self.log_stream,
+        }
 
     def discard(self) -> None:
         self.dead = True

@@ -7,17 +7,8 @@
   an environment) reach ``reserved_concurrency``, never because the machine is slow;
 - idle environments are reclaimed after ``idle_ttl_s``.
 
-What differs from Lambda, and why: on AWS every new environment starts on its own share of
-the fleet; here they all share this machine's cores. A thousand cold starts begun at once
-(a thousand handler imports, secret reads and TLS logins) would each crawl, hold their
-invocations for tens of seconds and starve the traffic already being served. So cold
-starts are *paced*, in two places, both ``init_concurrency`` wide:
-
-- at most that many environments are in their init phase (fork, handler import) at once;
-  the others are queued;
-- at most that many are in their first invocation (where the function reads its secret
-  and logs in to the database), each counting for at most ``FIRST_INVOCATION_PACE_S``, so
-  that a first invocation that sleeps or waits does not hold up the others.
+What differs from Lambda, and why: here every environment shares this machine's cores, so
+cold starts are paced, ``init_concurrency`` at a time (cold_start_pace.py says how).
 
 An invocation that found every environment busy waits for the first one that is free: a
 warm one that has just finished, or a new one whose turn has come. Every such invocation
@@ -28,7 +19,6 @@ a proxy, as many database connections) as the concurrency it asked for.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 import secrets
@@ -38,39 +28,29 @@ from collections.abc import Callable
 from typing import Any
 
 from pokedex_local.lambda_env import logs
+from pokedex_local.lambda_env.cold_start_pace import ColdStartPace
 from pokedex_local.lambda_env.config import FunctionConfig
 from pokedex_local.lambda_env.environment import Environment, Outcome
-from pokedex_local.lambda_env.zygote_client import SpawnError, Zygote
+from pokedex_local.lambda_env.fork_server_client import ForkServer, SpawnError
+from pokedex_local.lambda_env.waiting_line import WaitingLine
 
 logger = logging.getLogger(__name__)
-
-# How long a first invocation counts against the pace of cold starts: about what the real
-# handler's secret read and TLS login take on a busy machine.
-FIRST_INVOCATION_PACE_S = 0.1
 
 
 class Throttled(Exception):
     """Rate exceeded: the invocations in flight have reached the reserved concurrency."""
 
 
-class Abandoned(Exception):
-    """The caller went away while the invocation still waited for an environment."""
-
-
 class EnvironmentPool:
     def __init__(self, config: FunctionConfig) -> None:
         self.config = config
-        self._zygote = Zygote(config)
+        self._fork_server = ForkServer(config)
         self._idle: list[Environment] = []  # warm: have served an invocation
         self._fresh: deque[Environment] = deque()  # initialised, never invoked
         self._busy: set[Environment] = set()
-        # Invocations that found every environment busy, oldest first, and for those whose
-        # caller can leave (an HTTP client closing its connection), how to tell it has.
-        self._waiting: deque[asyncio.Future[Environment]] = deque()
-        self._gone: dict[asyncio.Future[Environment], Callable[[], bool]] = {}
+        self._waiting = WaitingLine()  # invocations that found every environment busy
         self._starting = 0  # environments being forked or initialised
-        self._init_slots: asyncio.Semaphore | None = None
-        self._first_runs: dict[Environment, float] = {}  # first invocations, by start
+        self._pace = ColdStartPace(config.init_concurrency)
         self._creating: set[asyncio.Task[None]] = set()
         self._ids = itertools.count(1)
         self._reaper: asyncio.Task[None] | None = None
@@ -80,8 +60,7 @@ class EnvironmentPool:
         self._generation = 0
 
     async def start(self) -> None:
-        self._init_slots = asyncio.Semaphore(self.config.init_concurrency)
-        await self._zygote.start()
+        await self._fork_server.start()
         self._reaper = asyncio.create_task(self._reap_idle())
 
     async def stop(self) -> None:
@@ -89,15 +68,13 @@ class EnvironmentPool:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for waiter in self._waiting:
-            if not waiter.done():
-                waiter.set_exception(SpawnError("the function is stopping"))
+        self._waiting.fail_all(SpawnError("the function is stopping"))
         for env in self._all():
             env.discard()
         self._idle.clear()
         self._fresh.clear()
         self._busy.clear()
-        await self._zygote.stop()
+        await self._fork_server.stop()
 
     def _all(self) -> list[Environment]:
         return [*self._busy, *self._idle, *self._fresh]
@@ -105,7 +82,7 @@ class EnvironmentPool:
     @property
     def pids(self) -> dict[str, Any]:
         pids = sorted(e.pid for e in self._all() if not e.dead)
-        return {"fork_server": self._zygote.pid, "environments": pids}
+        return {"fork_server": self._fork_server.pid, "environments": pids}
 
     async def invoke(
         self, request_id: str, event: bytes, gone: Callable[[], bool] | None = None
@@ -134,7 +111,7 @@ class EnvironmentPool:
         self, request_id: str, gone: Callable[[], bool] | None
     ) -> Environment:
         if len(self._busy) + len(self._waiting) >= self.config.reserved_concurrency:
-            self._drop_abandoned()
+            self._waiting.drop_abandoned()
         if len(self._busy) + len(self._waiting) >= self.config.reserved_concurrency:
             self.counters["throttles"] += 1
             logs.platform(
@@ -142,10 +119,7 @@ class EnvironmentPool:
                 f"THROTTLED: reserved concurrency {self.config.reserved_concurrency} reached",
             )
             raise Throttled
-        waiter: asyncio.Future[Environment] = asyncio.get_running_loop().create_future()
-        self._waiting.append(waiter)
-        if gone is not None:
-            self._gone[waiter] = gone
+        waiter = self._waiting.join(gone)
         self._grow()
         self._dispatch()
         try:
@@ -153,46 +127,17 @@ class EnvironmentPool:
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
                 self._release(waiter.result())  # handed over just as we were cancelled
-            with contextlib.suppress(ValueError):
-                self._waiting.remove(waiter)
             raise
         finally:
-            self._gone.pop(waiter, None)
-
-    def _drop_abandoned(self) -> None:
-        """Forget the waiting invocations whose caller has left, before they count against
-        the reserved concurrency. On Lambda an invocation never waits (it gets a new
-        environment at once) and finishes in milliseconds; here one can wait, and a burst
-        whose clients disconnect leaves a queue that would throttle the next clients. Only
-        invocations no environment has started are dropped: a running one always finishes.
-        """
-        kept: deque[asyncio.Future[Environment]] = deque()
-        for waiter in self._waiting:
-            if waiter.done():
-                continue
-            gone = self._gone.get(waiter)
-            if gone is not None and gone():
-                waiter.set_exception(Abandoned())
-                self.counters["abandoned"] += 1
-            else:
-                kept.append(waiter)
-        self._waiting = kept
+            self._waiting.leave(waiter)
 
     def _dispatch(self) -> None:
         """Give free environments to the waiting invocations, oldest first."""
-        while self._waiting:
-            if self._waiting[0].done():  # its caller was cancelled
-                self._waiting.popleft()
-                continue
-            gone = self._gone.get(self._waiting[0])
-            if gone is not None and gone():
-                self._waiting.popleft().set_exception(Abandoned())
-                self.counters["abandoned"] += 1
-                continue
+        while self._waiting.first() is not None:
             env = self._take_warm() or self._take_fresh()
             if env is None:
                 return
-            self._waiting.popleft().set_result(env)
+            self._waiting.serve_first(env)
 
     def _take_warm(self) -> Environment | None:
         while self._idle:
@@ -224,26 +169,19 @@ class EnvironmentPool:
                 self.counters["crash"] += 1
                 continue
             # An init failure is reported at once; a cold start waits for its turn.
-            if env.init_failure is None and not self._first_invocation_slot():
+            if env.init_failure is None and not self._pace.first_invocation_may_start():
                 return None
             self._fresh.popleft()
             self._busy.add(env)
-            self._first_runs[env] = now = time.monotonic()
+            slot_ends = self._pace.first_invocation_started(env)
             # Its slot stops counting after the pace even if it is still running.
-            asyncio.get_running_loop().call_at(now + FIRST_INVOCATION_PACE_S, self._dispatch)
+            asyncio.get_running_loop().call_at(slot_ends, self._dispatch)
             return env
         return None
 
-    def _first_invocation_slot(self) -> bool:
-        cutoff = time.monotonic() - FIRST_INVOCATION_PACE_S
-        for env, started in list(self._first_runs.items()):
-            if started <= cutoff:
-                del self._first_runs[env]
-        return len(self._first_runs) < self.config.init_concurrency
-
     def _release(self, env: Environment) -> None:
         self._busy.discard(env)
-        self._first_runs.pop(env, None)
+        self._pace.first_invocation_ended(env)
         if env.generation != self._generation:
             env.discard()
         if env.usable:
@@ -267,10 +205,9 @@ class EnvironmentPool:
             task.add_done_callback(self._creating.discard)
 
     async def _create(self) -> None:
-        assert self._init_slots is not None
         counted = True
         try:
-            async with self._init_slots:
+            async with self._pace.init_slots:
                 try:
                     env = await self._spawn()
                 finally:
@@ -294,16 +231,11 @@ class EnvironmentPool:
         generation = self._generation
         log_stream = time.strftime("%Y/%m/%d/[$LATEST]", time.gmtime()) + secrets.token_hex(16)
         try:
-            env = Environment(env_id, log_stream, await self._zygote.spawn(env_id, log_stream))
+            env = Environment(env_id, log_stream, await self._fork_server.spawn(env_id, log_stream))
         except SpawnError as exc:
             self.counters["spawn_errors"] += 1
             logger.error("no execution environment: %s", exc)
-            # Tell the invocation that has waited longest, rather than leave it hanging.
-            while self._waiting:
-                waiter = self._waiting.popleft()
-                if not waiter.done():
-                    waiter.set_exception(exc)
-                    break
+            self._waiting.fail_oldest(exc)
             return None
         self.counters["created"] += 1
         env.generation = generation
@@ -335,13 +267,7 @@ class EnvironmentPool:
         now = time.monotonic()
         idle = [*self._idle, *(env for env in self._fresh if not env.dead)]
         summary: dict[str, Any] = {
-            "function": self.config.function_name,
-            "handler": self.config.handler,
-            "reserved_concurrency": self.config.reserved_concurrency,
-            "init_concurrency": self.config.init_concurrency,
-            "preloaded": list(self.config.preload),
-            "timeout_s": self.config.timeout_s,
-            "idle_ttl_s": self.config.idle_ttl_s,
+            **self.config.describe(),
             "alive": len(self._busy) + len(idle),
             "busy": len(self._busy),
             "idle": len(idle),
@@ -353,7 +279,7 @@ class EnvironmentPool:
             "last_cold_start_done": self.last_cold_start_done,
             "invocations": self.counters["invocations"],
             "throttles": self.counters["throttles"],
-            "abandoned": self.counters["abandoned"],
+            "abandoned": self._waiting.abandoned,
             "timeouts": self.counters["timeout"],
             "function_errors": self.counters["error"],
             "init_errors": self.counters["init_error"],
@@ -361,20 +287,11 @@ class EnvironmentPool:
             "spawn_errors": self.counters["spawn_errors"],
             "reclaimed": self.counters["reclaimed"],
             "reloads": self.counters["reloads"],
-            "fork_server_pid": self._zygote.pid,
-            "fork_server_restarts": self._zygote.restarts,
+            "fork_server_pid": self._fork_server.pid,
+            "fork_server_restarts": self._fork_server.restarts,
         }
         if not brief:
             summary["environments"] = [
-                {
-                    "id": env.env_id,
-                    "pid": env.pid,
-                    "state": "busy" if env in self._busy else "idle",
-                    "invocations": env.invocations,
-                    "initialised": env.initialised,
-                    "idle_s": 0.0 if env in self._busy else round(now - env.last_used, 3),
-                    "log_stream": env.log_stream,
-                }
-                for env in [*self._busy, *idle]
+                env.describe(busy=env in self._busy, now=now) for env in [*self._busy, *idle]
             ]
         return summary

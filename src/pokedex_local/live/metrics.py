@@ -11,6 +11,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from pokedex_local.percentile import percentile
+
 KEEP_S = 120
 
 
@@ -23,21 +25,18 @@ class _Bucket:
     latencies: list[float] = field(default_factory=list)
 
     def figures(self) -> dict[str, Any]:
-        ordered = sorted(self.latencies)
         return {
             "second": self.second,
             "requests": self.requests,
             "server_errors": self.server_errors,
             "client_errors": self.client_errors,
-            "p50_ms": _percentile(ordered, 0.50),
-            "p99_ms": _percentile(ordered, 0.99),
+            "p50_ms": _ms(percentile(self.latencies, 50)),
+            "p99_ms": _ms(percentile(self.latencies, 99)),
         }
 
 
-def _percentile(ordered: list[float], q: float) -> float | None:
-    if not ordered:
-        return None
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 2)
 
 
 class RequestMetrics:

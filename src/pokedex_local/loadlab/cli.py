@@ -21,7 +21,7 @@ from pokedex_local import stack_location
 from pokedex_local.auth.token import TokenError, bearer_minter
 from pokedex_local.loadlab import references, report
 from pokedex_local.loadlab.driver import parse_mix, writes_in
-from pokedex_local.loadlab.stack import Stack, StackError, attach, start
+from pokedex_local.loadlab.stack import RunningStack, StackError, attach, start
 from pokedex_local.loadlab.steps import run_steps
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -153,7 +153,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def run_mode(
-    stack: Stack, args: argparse.Namespace, console: Console, results: dict[str, Any]
+    stack: RunningStack, args: argparse.Namespace, console: Console, results: dict[str, Any]
 ) -> None:
     limits = results["limits"]
     limits.setdefault("max_connections", stack.description.get("max_connections"))
@@ -179,7 +179,7 @@ def run_mode(
     )
 
 
-def _writer_token(stack: Stack, mix: dict[str, float]) -> str | None:
+def _writer_token(stack: RunningStack, mix: dict[str, float]) -> str | None:
     """A bearer token for the lab's writes (from the stack's local issuer), if it writes."""
     if not writes_in(mix):
         return None

@@ -1,9 +1,11 @@
 """Closed-loop HTTP load: N clients, each sending its next request when the last one ends.
 
-Each request is drawn from a weighted mix of routes. A response counts as served when its
-status is the one the route should answer (an absent Pokémon's 404 is a correct answer);
-anything else is an error, filed by kind. Writes (POST /teams, with a bearer token and an
-Idempotency-Key each) are counted apart from the reads as well as in the totals.
+The one load driver: the load lab's steps and references, the fault lab and the gateway
+benchmark all drive their clients with ``drive`` (run_load is drive with the load lab's
+totals). Each request is drawn from a weighted mix of routes. A response counts as served
+when its status is the one the route should answer (an absent Pokémon's 404 is a correct
+answer); anything else is an error, filed by kind. Writes (POST /teams, with a bearer token
+and an Idempotency-Key each) are counted apart from the reads as well as in the totals.
 """
 
 from __future__ import annotations
@@ -84,6 +86,36 @@ def parse_mix(text: str) -> dict[str, float]:
     return mix
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One request and how it ended, timed on time.monotonic()."""
+
+    sent: float
+    done: float
+    status: int  # 0: no HTTP answer at all (connection error, client timeout)
+    retry_after: bool  # the answer carried Retry-After
+    json: bool  # the answer's body was JSON
+    kind: RouteKind = KINDS["get"]
+    # What went wrong when more is known than the status: "client timeout",
+    # "connection: <error>", "too many clients" (PostgreSQL's refusal, passed on).
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == self.kind.expected_status
+
+    @property
+    def seconds(self) -> float:
+        return self.done - self.sent
+
+    @property
+    def failure(self) -> str | None:
+        """None for a served request, else the kind of error it is filed under."""
+        if self.ok:
+            return None
+        return self.error or f"http {self.status}"
+
+
 @dataclass
 class LoadResult:
     concurrency: int
@@ -105,12 +137,79 @@ class LoadResult:
     def failed(self) -> int:
         return sum(self.errors.values())
 
+    def count(self, answer: Answer, *, warming: bool) -> None:
+        failure = answer.failure
+        if failure is not None:
+            (self.warmup_errors if warming else self.errors)[failure] += 1
+        elif warming:
+            self.warmup_served += 1
+        else:
+            self.latencies_ms.append(answer.seconds * 1000)
+        if answer.kind.writes and not warming:
+            if failure is None:
+                self.writes_served += 1
+            else:
+                self.writes_failed += 1
 
-def _error_kind(status: int, body: bytes) -> str:
-    text = body[:300].decode("utf-8", "replace").lower()
-    if "too many clients" in text:
+
+async def drive(
+    base_url: str,
+    concurrency: int,
+    mix: dict[str, float],
+    on_answer: Callable[[Answer], None],
+    *,
+    running: Callable[[], bool],
+    seed: int = 1,
+    request_timeout_s: float = 35.0,
+    authorization: str | None = None,
+) -> None:
+    """``concurrency`` clients, each sending its next request when its last one has ended,
+    for as long as ``running()`` says; each answer goes to ``on_answer``. Client ``i``
+    draws its requests from ``random.Random(seed * 100_003 + i)``: a run can be repeated.
+    ``authorization`` (``Bearer <token>``) is sent with the writes, which need it."""
+    if writes_in(mix) and not authorization:
+        raise ValueError("a mix with writes needs a bearer token (authorization)")
+    kinds = [KINDS[name] for name in mix]
+    weights = list(mix.values())
+    connector = aiohttp.TCPConnector(limit=0, force_close=False)
+    timeout = aiohttp.ClientTimeout(total=request_timeout_s)
+
+    async def client(index: int, session: aiohttp.ClientSession) -> None:
+        rng = random.Random(seed * 100_003 + index)
+        while running():
+            kind = rng.choices(kinds, weights)[0]
+            headers = _write_headers(authorization) if kind.writes else None
+            sent = time.monotonic()
+            try:
+                async with session.request(
+                    kind.method, base_url + kind.path(rng), data=kind.body(rng), headers=headers
+                ) as response:
+                    body = await response.read()
+                    answer = Answer(
+                        sent,
+                        time.monotonic(),
+                        response.status,
+                        "retry-after" in response.headers,
+                        response.content_type == "application/json",
+                        kind,
+                        _refusal(response.status, kind, body),
+                    )
+            except TimeoutError:
+                answer = Answer(sent, time.monotonic(), 0, False, False, kind, "client timeout")
+            except aiohttp.ClientError as exc:
+                error = f"connection: {type(exc).__name__}"
+                answer = Answer(sent, time.monotonic(), 0, False, False, kind, error)
+                await asyncio.sleep(0.05)  # don't spin on a refused connection
+            on_answer(answer)
+
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        await asyncio.gather(*(client(i, session) for i in range(concurrency)))
+
+
+def _refusal(status: int, kind: RouteKind, body: bytes) -> str:
+    if status != kind.expected_status and b"too many clients" in body[:300].lower():
         return "too many clients"
-    return f"http {status}"
+    return ""
 
 
 async def run_load(
@@ -126,53 +225,14 @@ async def run_load(
     authorization: str | None = None,
 ) -> LoadResult:
     """Drive ``concurrency`` clients for ``warmup_s + duration_s``; in-flight requests are
-    awaited. Only requests sent after the warm-up make the measured figures.
-    ``authorization`` (``Bearer <token>``) is sent with the writes, which need it."""
-    if writes_in(mix) and not authorization:
-        raise ValueError("a mix with writes needs a bearer token (authorization)")
+    awaited. Only requests sent after the warm-up make the measured figures."""
     result = LoadResult(concurrency)
-    kinds = [KINDS[name] for name in mix]
-    weights = list(mix.values())
-    connector = aiohttp.TCPConnector(limit=0, force_close=False)
-    timeout = aiohttp.ClientTimeout(total=request_timeout_s)
     started = time.monotonic()
     measured_from = started + warmup_s
     deadline = measured_from + duration_s
 
-    async def client(index: int, session: aiohttp.ClientSession) -> None:
-        rng = random.Random(seed * 100_003 + index)
-        while (now := time.monotonic()) < deadline:
-            warming = now < measured_from
-            errors = result.warmup_errors if warming else result.errors
-            kind = rng.choices(kinds, weights)[0]
-            headers = _write_headers(authorization) if kind.writes else None
-            sent = time.perf_counter()
-            failed = True
-            try:
-                async with session.request(
-                    kind.method, base_url + kind.path(rng), data=kind.body(rng), headers=headers
-                ) as response:
-                    body = await response.read()
-                    status = response.status
-            except TimeoutError:
-                errors["client timeout"] += 1
-            except aiohttp.ClientError as exc:
-                errors[f"connection: {type(exc).__name__}"] += 1
-                await asyncio.sleep(0.05)  # don't spin on a refused connection
-            else:
-                if status != kind.expected_status:
-                    errors[_error_kind(status, body)] += 1
-                elif warming:
-                    result.warmup_served += 1
-                    failed = False
-                else:
-                    result.latencies_ms.append((time.perf_counter() - sent) * 1000)
-                    failed = False
-            if kind.writes and not warming:
-                if failed:
-                    result.writes_failed += 1
-                else:
-                    result.writes_served += 1
+    def on_answer(answer: Answer) -> None:
+        result.count(answer, warming=answer.sent < measured_from)
 
     async def ticker() -> None:
         while on_tick is not None:
@@ -181,8 +241,16 @@ async def run_load(
 
     ticking = asyncio.create_task(ticker())
     try:
-        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-            await asyncio.gather(*(client(i, session) for i in range(concurrency)))
+        await drive(
+            base_url,
+            concurrency,
+            mix,
+            on_answer,
+            running=lambda: time.monotonic() < deadline,
+            seed=seed,
+            request_timeout_s=request_timeout_s,
+            authorization=authorization,
+        )
     finally:
         ticking.cancel()
     # Throughput is over the measured window: the requests sent in it, over the time from
@@ -197,12 +265,3 @@ def _write_headers(authorization: str | None) -> dict[str, str]:
         "content-type": "application/json",
         "idempotency-key": str(uuid.uuid4()),
     }
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    """The q-th percentile (0-100) by nearest rank; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[rank]

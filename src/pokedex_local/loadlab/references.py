@@ -9,25 +9,24 @@
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
 from pokedex.function_spec import API_FUNCTION
-from pokedex_local.gateway.cli import run as run_loop
+from pokedex_local.event_loop import run as run_loop
+from pokedex_local.gateway.child_process import GatewayProcess
 from pokedex_local.loadlab import wrk
-from pokedex_local.loadlab.driver import LoadResult, percentile, run_load
+from pokedex_local.loadlab.driver import LoadResult, run_load
 from pokedex_local.loadlab.pgbench import run_pgbench
-from pokedex_local.loadlab.stack import Stack, StackError
+from pokedex_local.loadlab.stack import RunningStack, StackError
+from pokedex_local.percentile import percentile
 from pokedex_local.tier import secrets_server
 
 GET_ONLY = {"get": 1.0}
+NOOP_HANDLER = "pokedex_local.loadlab.noop.handler"
 TARGET_RATIO = 0.30
 
 
@@ -52,7 +51,7 @@ def get_only(base_url: str, clients: int, seconds: float) -> dict[str, Any]:
     return _summary(run_loop(run_load(base_url, clients, seconds, GET_ONLY)))
 
 
-def _app_password(stack: Stack) -> str:
+def _app_password(stack: RunningStack) -> str:
     d = stack.description
     client = secrets_server.client_for(d["secrets_endpoint"], d["function"]["env"])
     secret = json.loads(client.get_secret_value(SecretId=d["app_secret_name"])["SecretString"])
@@ -60,7 +59,7 @@ def _app_password(stack: Stack) -> str:
 
 
 def database_and_api(
-    stack: Stack, clients: int, seconds: float, console: Console
+    stack: RunningStack, clients: int, seconds: float, console: Console
 ) -> dict[str, Any]:
     console.print(f"reference: GET /poke_info/{{n}} only, {clients} clients, {seconds:.0f} s")
     get_only(stack.api_url, clients, min(seconds, 5.0))  # warm-up: the environments start
@@ -86,37 +85,14 @@ def database_and_api(
 def noop_gateway(clients: int, seconds: float, console: Console) -> dict[str, Any]:
     console.print(f"reference: the gateway with a no-op function, {clients} clients")
     with tempfile.TemporaryDirectory(prefix="noop-gateway-") as tmp:
-        ready = Path(tmp) / "ready.json"
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "pokedex_local.gateway",
-                "--handler",
-                "pokedex_local.loadlab.noop.handler",
-                "--port",
-                "0",
-                "--ready-file",
-                str(ready),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
         try:
-            deadline = time.monotonic() + 60
-            while not ready.exists() or not ready.read_text():
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise StackError("the no-op gateway did not start")
-                time.sleep(0.1)
-            url = json.loads(ready.read_text())["url"].rstrip("/")
-            return get_only(url, clients, seconds)
+            gateway = GatewayProcess(Path(tmp), "--handler", NOOP_HANDLER, start_timeout_s=60)
+        except RuntimeError as exc:
+            raise StackError(f"the no-op gateway did not start: {exc}") from None
+        try:
+            return get_only(gateway.url.rstrip("/"), clients, seconds)
         finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            gateway.stop()
 
 
 def verdicts(results: dict[str, Any]) -> list[str]:

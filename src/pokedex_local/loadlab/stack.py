@@ -24,7 +24,11 @@ class StackError(RuntimeError):
 
 
 @dataclass
-class Stack:
+class RunningStack:
+    """A local stack that is up, as its stack.json describes it (``process``: the child
+    this lab started, None for one it attached to). Not a CDK ``Stack``: nothing here is
+    deployed."""
+
     description: dict[str, Any]
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
@@ -63,7 +67,7 @@ class Stack:
             self.process.wait()
 
 
-def attach(stack_json: Path) -> Stack:
+def attach(stack_json: Path) -> RunningStack:
     try:
         description = json.loads(stack_json.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -72,10 +76,10 @@ def attach(stack_json: Path) -> Stack:
     gateway = pids.get("gateway") if isinstance(pids, dict) else None
     if gateway and not alive(int(gateway)):
         raise StackError(f"{stack_json} describes a stack that is no longer running")
-    return Stack(description)
+    return RunningStack(description)
 
 
-def start(mode: str, state_dir: Path, *, extra: list[str] | None = None) -> Stack:
+def start(mode: str, state_dir: Path, *, extra: list[str] | None = None) -> RunningStack:
     state_dir.mkdir(parents=True, exist_ok=True)
     stack_json = state_dir / "stack.json"
     stack_json.unlink(missing_ok=True)
@@ -98,7 +102,7 @@ def launch(
             raise StackError(f"{what} exited at start-up:\n{log_tail(log_path)}")
         if stack_json.exists():
             # run.py writes it with a rename, so it is never read half-written.
-            return Stack(json.loads(stack_json.read_text()), process, log_path)
+            return RunningStack(json.loads(stack_json.read_text()), process, log_path)
         time.sleep(0.2)
-    Stack({}, process).stop()
+    RunningStack({}, process).stop()
     raise StackError(f"{what} did not become ready in 120 s:\n{log_tail(log_path)}")

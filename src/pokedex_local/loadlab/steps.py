@@ -11,10 +11,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pokedex.function_spec import API_FUNCTION
-from pokedex_local.gateway.cli import run as run_loop
-from pokedex_local.loadlab.driver import LoadResult, percentile, run_load
+from pokedex_local.event_loop import run as run_loop
+from pokedex_local.loadlab.driver import LoadResult, run_load
 from pokedex_local.loadlab.sampler import Sampler, Window
-from pokedex_local.loadlab.stack import Stack
+from pokedex_local.loadlab.stack import RunningStack
+from pokedex_local.percentile import percentile
 
 TOO_MANY = b"too many clients already"
 
@@ -38,7 +39,7 @@ def refusals_since(path: Path | None, offset: int) -> int:
         return 0
 
 
-def sampler_for(stack: Stack, interval_s: float) -> Sampler:
+def sampler_for(stack: RunningStack, interval_s: float) -> Sampler:
     proxy = stack.mode == "proxy"
     return Sampler(
         stack.conninfo("postgres"),
@@ -114,7 +115,7 @@ def replica_figures(window: Window) -> dict[str, Any]:
 
 
 def run_steps(
-    stack: Stack,
+    stack: RunningStack,
     concurrencies: list[int],
     seconds: float,
     mix: dict[str, float],

@@ -8,7 +8,6 @@ them (SIGKILL, a crash), the kernel sends each child its stop signal (PR_SET_PDE
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import resource
 import signal
@@ -20,11 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pokedex_local.parent_death import signal_on_parent_death
 from pokedex_local.tier.errors import TierError
 from pokedex_local.tier.service_user import ServiceUser
 
-_PR_SET_PDEATHSIG = 1
-_LIBC = ctypes.CDLL(None, use_errno=True)
 # PgBouncer needs a descriptor per client and per server connection (max_client_conn=5000).
 _WANTED_FILES = 65536
 # The attribute that marks a thread which stops only after the children it started.
@@ -75,11 +73,11 @@ def spawn(
     # OUTLIVES_CHILDREN), or a child would die with a short-lived worker thread.
     thread = threading.current_thread()
     bound = thread is threading.main_thread() or getattr(thread, OUTLIVES_CHILDREN, False)
-    death_signal = stop_signal if bound else 0
+    death_signal = stop_signal if bound else None
 
     def prepare() -> None:  # runs in the child, after the switch to the service account
-        if death_signal:
-            _LIBC.prctl(_PR_SET_PDEATHSIG, int(death_signal))
+        if death_signal is not None:
+            signal_on_parent_death(death_signal)
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         wanted = _WANTED_FILES if hard == resource.RLIM_INFINITY else min(hard, _WANTED_FILES)
         if soft < wanted:

@@ -5,7 +5,7 @@ process costs well under a millisecond and shares its pages. It imports only the
 own bootstrap (this package's protocol, context and runtime modules, all standard library),
 never the handler or its dependencies, so each environment's cold start stays honest.
 
-Usage (by the gateway): python -m pokedex_local.lambda_env.zygote CONTROL_FD SOCKET_PATH
+Usage (by the gateway): python -m pokedex_local.lambda_env.fork_server CONTROL_FD SOCKET_PATH
     [--cpu-group=DIR:MEMORY_MB] [MODULE..]
 MODULEs, if any, are preloaded: imported here once and shared by all environments (opt-in,
 for capacity runs; it takes their import out of every cold start). With --cpu-group each
@@ -16,7 +16,6 @@ The environment variables are the function's; the handler is named by _HANDLER, 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
 import importlib
 import os
@@ -27,8 +26,7 @@ import time
 from pathlib import Path
 
 from pokedex_local.lambda_env import cpu_share, protocol, runtime
-
-_PR_SET_PDEATHSIG = 1
+from pokedex_local.parent_death import signal_on_parent_death
 
 
 def main(
@@ -115,8 +113,8 @@ def _become_environment(socket_path: str, env_id: str, log_stream: str) -> None:
 def _die_with_parent() -> None:
     # If our parent (the gateway, or for an environment the fork server) dies, so do we:
     # no process survives a crashed or killed gateway.
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    signal_on_parent_death(signal.SIGKILL)
+    # Our parent may have died before we asked: we were then handed to init already.
     if os.getppid() == 1:
         os._exit(1)
 

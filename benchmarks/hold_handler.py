@@ -1,5 +1,6 @@
-"""The real handler, then a pause: keeps many environments busy at once (capacity runs).
+"""The benchmark's handler for capacity runs: the real one, then a pause.
 
+The pause keeps every environment busy until all have started (bench_gateway --capacity).
 Each environment imports pokedex.handler and opens its own TLS connection on its first
 invocation, exactly as the real function does; HOLD_S only makes it stay busy longer.
 """

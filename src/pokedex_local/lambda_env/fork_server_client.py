@@ -50,7 +50,7 @@ async def read_frame(reader: asyncio.StreamReader) -> tuple[dict[str, Any], byte
     return protocol.decode_header(body[:head_len]), body[head_len:]
 
 
-class Zygote:
+class ForkServer:
     def __init__(self, config: FunctionConfig) -> None:
         self._config = config
         self._dir = ""
@@ -82,7 +82,7 @@ class Zygote:
             [
                 sys.executable,
                 "-m",
-                "pokedex_local.lambda_env.zygote",
+                "pokedex_local.lambda_env.fork_server",
                 str(theirs.fileno()),
                 path,
                 *(
