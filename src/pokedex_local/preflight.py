@@ -18,7 +18,7 @@ from typing import Any
 
 from pokedex import pooling
 from pokedex_local import stack_location
-from pokedex_local.gateway.cli import OPTIONS
+from pokedex_local.gateway.options import OPTIONS
 from pokedex_local.tier import pgbouncer
 from pokedex_local.tier.description import VIAS
 from pokedex_local.tier.processes import cmdline

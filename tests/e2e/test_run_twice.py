@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from pokedex_local.loadlab.stack import Stack, launch
+from pokedex_local.loadlab.stack import RunningStack, launch
 from pokedex_local.tier.ports import free_port
 from pokedex_local.tier.postgres import bindir
 from pokedex_local.tier.postmaster import running_postmaster
@@ -67,7 +67,7 @@ def clone() -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def start_beside(clone: Path, port: int, *flags: str) -> Stack:
+def start_beside(clone: Path, port: int, *flags: str) -> RunningStack:
     """`make run PORT=<port> ...` in ``clone``: its state is .local/<port> there."""
     stack_json = clone / ".local" / str(port) / "stack.json"
     stack_json.unlink(missing_ok=True)  # one a killed stack could not remove
@@ -75,7 +75,7 @@ def start_beside(clone: Path, port: int, *flags: str) -> Stack:
     return launch([*RUN, "--port", str(port), *flags], stack_json, log, f"PORT={port}", cwd=clone)
 
 
-def postmaster_swapped_behind_the_stacks_back(stack: Stack) -> int:
+def postmaster_swapped_behind_the_stacks_back(stack: RunningStack) -> int:
     """Replace the stack's postmaster with one started by pg_ctl, as an operator would.
 
     The launcher is frozen meanwhile, or its supervisor would start its own postmaster
@@ -102,7 +102,7 @@ def postmaster_swapped_behind_the_stacks_back(stack: Stack) -> int:
     return pid
 
 
-def serves(stack: Stack, deadline_s: float = 15.0) -> bool:
+def serves(stack: RunningStack, deadline_s: float = 15.0) -> bool:
     end = time.monotonic() + deadline_s
     while time.monotonic() < end:
         with contextlib.suppress(OSError):
@@ -123,7 +123,7 @@ def processes_in(directory: Path) -> list[int]:
     return found
 
 
-def left_behind(stack: Stack, *more: int) -> list[int]:
+def left_behind(stack: RunningStack, *more: int) -> list[int]:
     time.sleep(0.5)
     pids = [*stack.description["pids"].values(), *more]
     running = [pid for pid in pids if alive(pid)]

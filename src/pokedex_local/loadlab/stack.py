@@ -92,7 +92,7 @@ def start(mode: str, state_dir: Path, *, extra: list[str] | None = None) -> Runn
 
 def launch(
     command: list[str], stack_json: Path, log_path: Path, what: str, *, cwd: Path | None = None
-) -> Stack:
+) -> RunningStack:
     """Run ``command`` (a `make run`), ready once it has written ``stack_json``."""
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=cwd)
