@@ -26,6 +26,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from pokedex.function_spec import API_FUNCTION
 from pokedex.handler import App
 from pokedex_local import statement_log
 from pokedex_local.loadlab.stack import Stack
@@ -151,7 +152,7 @@ def test_a_write_is_read_back_at_once_from_the_writer_while_the_standby_lags(
     app = function_app(replica_stack, monkeypatch)
     with psycopg.connect(replica_stack.conninfo("postgres"), autocommit=True) as owner:
         owner.execute("CREATE TABLE written (note text)")
-        owner.execute("GRANT SELECT ON written TO pokedex_app")
+        owner.execute(f"GRANT SELECT ON written TO {API_FUNCTION.database_role}")
         # the standby has the table before it falls behind
         wait_caught_up(
             Endpoint(**replica_stack.endpoint("postgres")), standby_endpoint(replica_stack)

@@ -132,7 +132,9 @@ def _rotate(tier: LocalTier, owner_conn: psycopg.Connection[Any], password: str)
         SecretId=tier.app_secret_name, SecretString=json.dumps({**secret, "password": password})
     )
     owner_conn.execute(
-        psycopg.sql.SQL("ALTER ROLE pokedex_app PASSWORD {}").format(psycopg.sql.Literal(password))
+        psycopg.sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+            psycopg.sql.Identifier(tier.app_user), psycopg.sql.Literal(password)
+        )
     )
 
 
