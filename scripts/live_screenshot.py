@@ -14,6 +14,7 @@ import json
 import time
 from pathlib import Path
 
+from pokedex_local.gateway.server import LIVE_PATH
 from pokedex_local.live.browser import available, headless_chromium
 
 
@@ -26,7 +27,7 @@ def main() -> None:
     if not available():
         parser.error("needs Debian's chromium and chromium-driver (make setup installs them)")
     try:
-        url = json.loads(args.stack.read_text())["api_url"] + "/__local/"
+        url = json.loads(args.stack.read_text())["api_url"] + LIVE_PATH
     except (OSError, ValueError, KeyError) as exc:
         parser.error(f"cannot read the stack's URL from {args.stack}: {exc}")
     browser = headless_chromium(1280, 640)

@@ -13,6 +13,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from pokedex_local.gateway.server import ADMIN_PATH
+
 HANDLERS = Path(__file__).parent / "handlers"
 
 
@@ -44,7 +46,7 @@ class GatewayProcess:
         return self.log_path.read_text(errors="replace")
 
     def environments(self) -> dict[str, Any]:
-        with urllib.request.urlopen(self.url + "/__local/environments", timeout=10) as answer:
+        with urllib.request.urlopen(self.url + ADMIN_PATH, timeout=10) as answer:
             return json.loads(answer.read())  # type: ignore[no-any-return]
 
     def stop(self) -> None:

@@ -29,6 +29,7 @@ import pytest
 from pokedex.function_spec import API_FUNCTION
 from pokedex.handler import App
 from pokedex_local import statement_log
+from pokedex_local.gateway.server import STATS_PATH
 from pokedex_local.loadlab.stack import Stack
 from pokedex_local.loadlab.stack import start as start_stack
 from pokedex_local.tier import Endpoint
@@ -268,7 +269,7 @@ def test_the_live_view_shows_the_replication_lag_and_the_standby_backends(
     replica_stack: Stack,
 ) -> None:
     # Given the stack after some reads (the earlier tests)
-    stats_url = replica_stack.api_url + "/__local/stats"
+    stats_url = replica_stack.api_url + STATS_PATH
     get(stats_url)  # the first look starts the database sampling (about once a second)
     deadline = time.monotonic() + 10
     replica: dict[str, Any] = {}

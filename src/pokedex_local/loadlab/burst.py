@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from pokedex_local.gateway.server import ADMIN_PATH
 from pokedex_local.loadlab import stack as stacks
 from pokedex_local.loadlab import wrk
 from pokedex_local.loadlab.sampler import Window
@@ -139,7 +140,7 @@ def burst(mode: str, args: argparse.Namespace, state_dir: Path) -> dict[str, Any
 
 
 def environments(api_url: str) -> dict[str, Any]:
-    with urllib.request.urlopen(api_url + "/__local/environments", timeout=60) as answer:
+    with urllib.request.urlopen(api_url + ADMIN_PATH, timeout=60) as answer:
         summary: dict[str, Any] = json.loads(answer.read())
     return summary
 
