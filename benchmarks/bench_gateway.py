@@ -42,13 +42,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from handler_probe import smaps_rollup  # noqa: E402  (benchmarks/ is the script's own directory)
+from pokedex_local import dex  # noqa: E402
 from pokedex_local.gateway import events  # noqa: E402
 from pokedex_local.lambda_env.context import LambdaContext  # noqa: E402
 from pokedex_local.tier import LocalTier  # noqa: E402
 from tests.e2e.gateway_process import GatewayProcess  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "gateway.json"
-DEX_NUMBERS = range(1, 1026)
+DEX_NUMBERS = range(1, dex.DEX_NUMBERS + 1)
 
 T = TypeVar("T")
 

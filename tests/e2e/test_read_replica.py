@@ -29,6 +29,7 @@ import pytest
 from pokedex.function_spec import API_FUNCTION
 from pokedex.handler import App
 from pokedex_local import statement_log
+from pokedex_local.dex import DEX_NUMBERS
 from pokedex_local.gateway.server import STATS_PATH
 from pokedex_local.loadlab.stack import Stack
 from pokedex_local.loadlab.stack import start as start_stack
@@ -221,7 +222,9 @@ class ReadLoad:
     def _client(self) -> None:
         while not self._stop.is_set():
             started = time.monotonic()
-            status = get(f"{self.url}/poke_info/{random.randint(1, 1025)}", timeout=20).status
+            status = get(
+                f"{self.url}/poke_info/{random.randint(1, DEX_NUMBERS)}", timeout=20
+            ).status
             self.done.append((started, time.monotonic(), status))
 
     def in_flight_at(self, moment: float) -> int:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pokedex.migrate import APP_ROLE, load_migrations
 from pokedex.routes import ROUTES
+from pokedex_local.dex import DEX_NUMBERS
 from pokedex_local.tier.pgbouncer import pool_size
 
 ROOT = Path(__file__).parents[2]
@@ -25,7 +26,7 @@ def test_the_seed_migration_matches_the_csv() -> None:
     spec.loader.exec_module(generator)
     committed = (ROOT / "src/pokedex/migrations/0002_seed_pokemon.sql").read_text("utf-8")
     assert committed == generator.render(), "run `make seed` after changing data/pokedex.csv"
-    assert committed.count("\n    (") == 1025
+    assert committed.count("\n    (") == DEX_NUMBERS
 
 
 def test_no_migration_or_query_uses_a_statement_that_pins_rds_proxy() -> None:
