@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from psycopg.conninfo import make_conninfo
+
+from pokedex_local.tier.endpoint import Endpoint
 from pokedex_local.tier.processes import alive, log_tail
 
 
@@ -42,11 +45,13 @@ class Stack:
         return found
 
     def conninfo(self, name: str, *, dbname: str | None = None) -> str:
+        """A libpq string for one of the endpoints stack.json describes, quoted by
+        Endpoint.conninfo: a password with a space or a quote in it still connects."""
         e = self.endpoint(name)
-        return (
-            f"host={e['host']} port={e['port']} dbname={dbname or e['dbname']} "
-            f"user={e['user']} password={e['password']} sslmode=require connect_timeout=5"
+        endpoint = Endpoint(
+            e["host"], int(e["port"]), dbname or e["dbname"], e["user"], e["password"]
         )
+        return make_conninfo(endpoint.conninfo(sslmode="require"), connect_timeout=5)
 
     def postgres_log(self) -> Path | None:
         logs = self.description.get("logs_dir")
