@@ -17,9 +17,12 @@ from pathlib import Path
 from pokedex_local.gateway.server import LIVE_PATH
 from pokedex_local.live.browser import available, headless_chromium
 
+# What --help says: a constant, since python -OO strips docstrings.
+DESCRIPTION = "Screenshot of a running stack's live view after it has watched for a while."
+
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=DESCRIPTION)
     parser.add_argument("--stack", type=Path, default=Path(".local/stack.json"))
     parser.add_argument("--after", type=float, default=60.0, help="seconds to watch first")
     parser.add_argument("--out", type=Path, default=Path("docs/live-view.png"))
