@@ -19,22 +19,19 @@ import pytest
 
 from pokedex_local import statement_log
 from pokedex_local.dex import DEX_NUMBERS
+from pokedex_local.tier import LocalTier
 from pokedex_local.tier.processes import alive
 from pokedex_local.tier.service_user import service_user
 from tests.e2e.gateway_process import GatewayProcess, get
 
 pytestmark = pytest.mark.e2e
 
-tier_module = pytest.importorskip(
-    "pokedex_local.tier", reason="the local database tier (pokedex_local.tier) is not built yet"
-)
-
 
 @pytest.fixture(scope="session")
-def tier(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def tier(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalTier]:
     """The tier, with every statement of the application role logged; once the stacks on
     it have stopped, none of them may be one that would pin a session on RDS Proxy."""
-    with tier_module.LocalTier(tmp_path_factory.mktemp("tier")) as running:
+    with LocalTier(tmp_path_factory.mktemp("tier")) as running:
         statement_log.capture(running.postgres.conninfo(), running.app_user)
         yield running
         log = statement_log.read_log(statement_log.postgres_log(running.describe()))
