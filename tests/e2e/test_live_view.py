@@ -75,7 +75,7 @@ def test_the_live_view_moves_with_the_load(
     try:
         # Then the page shows them, the environments serving them, and the pool
         until(lambda: (figure(browser, "requests", "req/s") or 0) > 0)
-        until(lambda: (figure(browser, "backends", "pokedex_app") or 0) > 0)
+        until(lambda: (figure(browser, "backends", "app role") or 0) > 0)
         until(lambda: (figure(browser, "latency", "p50") or 0) > 0)
         busy_or_idle = (figure(browser, "environments", "busy") or 0) + (
             figure(browser, "environments", "idle") or 0
