@@ -25,7 +25,6 @@ from pokedex_local.loadlab import wrk
 from pokedex_local.loadlab.driver import LoadResult, percentile, run_load
 from pokedex_local.loadlab.pgbench import run_pgbench
 from pokedex_local.loadlab.stack import Stack, StackError
-from pokedex_local.tier import secrets_server
 
 GET_ONLY = {"get": 1.0}
 TARGET_RATIO = 0.30
@@ -53,9 +52,8 @@ def get_only(base_url: str, clients: int, seconds: float) -> dict[str, Any]:
 
 
 def _app_password(stack: Stack) -> str:
-    d = stack.description
-    client = secrets_server.client_for(d["secrets_endpoint"], d["function"]["env"])
-    secret = json.loads(client.get_secret_value(SecretId=d["app_secret_name"])["SecretString"])
+    name = stack.description["app_secret_name"]
+    secret = json.loads(stack.secrets_client().get_secret_value(SecretId=name)["SecretString"])
     return str(secret["password"])
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from psycopg.conninfo import make_conninfo
 
+from pokedex_local.tier import secrets_server
 from pokedex_local.tier.endpoint import Endpoint
 from pokedex_local.tier.processes import alive, log_tail
 
@@ -52,6 +53,12 @@ class Stack:
             e["host"], int(e["port"]), dbname or e["dbname"], e["user"], e["password"]
         )
         return make_conninfo(endpoint.conninfo(sslmode="require"), connect_timeout=5)
+
+    def secrets_client(self) -> Any:
+        """A boto3 client for the stack's Secrets Manager endpoint, signing with the
+        credentials the stack gave its function (the endpoint accepts no others)."""
+        env = self.description["function"]["env"]
+        return secrets_server.client_for(self.description["secrets_endpoint"], env)
 
     def postgres_log(self) -> Path | None:
         logs = self.description.get("logs_dir")
