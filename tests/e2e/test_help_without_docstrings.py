@@ -1,6 +1,7 @@
 """Every command-line tool still describes itself under ``python -OO``, which strips
 docstrings: a description taken from ``__doc__`` would be empty there (or crash on
-``None.split``). The tools are found, not listed, so a new one is checked too."""
+``None.split``). The tools are found, not listed, so a new one is checked too. Here
+rather than in tests/unit: each tool is a fresh interpreter, a few seconds in all."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).parents[2]
 SEARCHED = ("src", "scripts", "benchmarks")
 
