@@ -29,6 +29,11 @@ from typing import Any
 from pokedex_local.lambda_env import cpu_share
 from pokedex_local.loadlab import stack as stacks
 
+# What --help says: a constant, since python -OO strips docstrings.
+DESCRIPTION = (
+    "Init Duration on `make run` with and without CPU_SHARE=1 (root, cgroup v1 cpu controller)."
+)
+
 OUT = Path(__file__).parent / "results" / "cpu_share.json"
 _REPORT = re.compile(r"REPORT .*?Duration: ([0-9.]+) ms.*?Init Duration: ([0-9.]+) ms")
 
@@ -65,7 +70,7 @@ def measure(cpu: bool, preload: str, runs: int) -> dict[str, Any]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=DESCRIPTION)
     parser.add_argument("--runs", type=int, default=3, help="stacks started per case")
     args = parser.parse_args()
     if os.geteuid() != 0 or not os.access(cpu_share.CPU_CONTROLLER, os.W_OK):

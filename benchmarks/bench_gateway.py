@@ -53,7 +53,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "gateway.json"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description="Throughput and latency through the gateway.")
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--duration", type=float, default=15.0, help="seconds measured")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds before measuring")

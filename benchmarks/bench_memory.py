@@ -30,6 +30,9 @@ from typing import Any
 from pokedex.function_spec import API_FUNCTION
 from pokedex_local.tier import LocalTier
 
+# What --help says: a constant, since python -OO strips docstrings.
+DESCRIPTION = "Cold start of the API handler at the CPU share each Lambda memory size buys."
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "memory.json"
 CPU_CGROUP = Path("/sys/fs/cgroup/cpu")
@@ -97,7 +100,7 @@ def measure(memory_mb: int, runs: int, env: dict[str, str]) -> dict[str, Any]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=DESCRIPTION)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--sizes", default="128,256,512,1024,1769")
     parser.add_argument("--output", type=Path, default=RESULTS)

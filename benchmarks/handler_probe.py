@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+from pokedex_local.dex import DEX_NUMBERS
+
 
 def smaps_rollup(pid: int | str = "self") -> dict[str, int]:
     """The kB fields of /proc/<pid>/smaps_rollup (Rss, Pss, Private_Clean, ...)."""
@@ -37,7 +39,7 @@ def main(module_name: str, warm_calls: int) -> None:
     started = time.perf_counter()
     response = module.handler(event, context)
     first_ms = (time.perf_counter() - started) * 1000
-    if response["statusCode"] != 200 or len(json.loads(response["body"])) != 1025:
+    if response["statusCode"] != 200 or len(json.loads(response["body"])) != DEX_NUMBERS:
         raise SystemExit(
             f"{module_name} answered {response['statusCode']}: {response['body'][:200]}"
         )

@@ -14,11 +14,15 @@ import json
 import time
 from pathlib import Path
 
+from pokedex_local.gateway.server import LIVE_PATH
 from pokedex_local.live.browser import available, headless_chromium
+
+# What --help says: a constant, since python -OO strips docstrings.
+DESCRIPTION = "Screenshot of a running stack's live view after it has watched for a while."
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=DESCRIPTION)
     parser.add_argument("--stack", type=Path, default=Path(".local/stack.json"))
     parser.add_argument("--after", type=float, default=60.0, help="seconds to watch first")
     parser.add_argument("--out", type=Path, default=Path("docs/live-view.png"))
@@ -26,7 +30,7 @@ def main() -> None:
     if not available():
         parser.error("needs Debian's chromium and chromium-driver (make setup installs them)")
     try:
-        url = json.loads(args.stack.read_text())["api_url"] + "/__local/"
+        url = json.loads(args.stack.read_text())["api_url"] + LIVE_PATH
     except (OSError, ValueError, KeyError) as exc:
         parser.error(f"cannot read the stack's URL from {args.stack}: {exc}")
     browser = headless_chromium(1280, 640)

@@ -192,9 +192,19 @@ def handle(
             "status": response["statusCode"],
             "duration_ms": round((time.perf_counter() - started) * 1000, 3),
             "request_id": request_id,
+            # The API's id for the same request, the one its access log records: the key
+            # from an access-log line to this line.
+            "api_request_id": _api_request_id(event),
         },
     )
     return response
+
+
+def _api_request_id(event: Any) -> str | None:
+    """requestContext.requestId, or None for an event that is not an API's."""
+    context = event.get("requestContext") if isinstance(event, dict) else None
+    found = context.get("requestId") if isinstance(context, dict) else None
+    return found if isinstance(found, str) else None
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

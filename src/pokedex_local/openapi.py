@@ -23,6 +23,9 @@ from pokedex import listing, teams
 from pokedex.routes import ROUTES, Route
 from pokedex_local import openapi_schemas as schemas
 
+# What --help says: a constant, since python -OO strips docstrings.
+DESCRIPTION = "The API's OpenAPI 3.1 document, generated from the route table (pokedex/routes.py)."
+
 DEFAULT_OUT = Path("docs/openapi.json")
 
 
@@ -263,7 +266,7 @@ def render(routes: Sequence[Route] = ROUTES) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=DESCRIPTION)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     args.out.write_text(render(), encoding="utf-8")

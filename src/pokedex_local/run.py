@@ -40,6 +40,9 @@ from pokedex_local.tier.service_user import service_user
 from pokedex_local.tier.state_lock import StateBusy, lock_state_dir
 from pokedex_local.tier.tier import READS
 
+# What --help says: a constant, since python -OO strips docstrings.
+DESCRIPTION = "`make run`: the whole system on this machine, until Ctrl-C."
+
 HANDLER = API_FUNCTION.handler
 # Watched for hot reload: the function package (POKEDEX_RELOAD=0 turns it off).
 SOURCE = Path(pokedex.__file__).parent
@@ -51,7 +54,7 @@ MIGRATION_TIMEOUT_S = 300.0
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pokedex_local.run",
-        description=__doc__,
+        description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     via = os.environ.get("POKEDEX_VIA", "proxy")

@@ -31,6 +31,11 @@ from typing import Any
 from pokedex.sigv4 import Credentials
 from pokedex_local import sigv4_check
 
+# What --help says: a constant, since python -OO strips docstrings.
+DESCRIPTION = (
+    "The local Secrets Manager endpoint: the part of the AWS JSON API the stack uses, signed."
+)
+
 SERVICE = "secretsmanager"
 REGION = "us-east-1"
 ACCOUNT = "000000000000"
@@ -260,7 +265,7 @@ def credentials_from_env(env: dict[str, str] | os._Environ[str]) -> Credentials:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=DESCRIPTION)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from pokedex_local.gateway.routing import RESERVED_PREFIX
+from pokedex_local.gateway.server import ADMIN_PATH
 from tests.e2e.gateway_process import GatewayProcess, get, probe_gateway, request
 
 pytestmark = pytest.mark.e2e
@@ -60,10 +62,10 @@ def test_integration_timeout_is_503(tmp_path: Path) -> None:
 
 
 def test_admin_paths_never_reach_the_function(probe: GatewayProcess) -> None:
-    assert get(probe.url + "/__local/environments").json()["function"] == "pokedex-local"
-    assert get(probe.url + "/__local/other").status == 404
+    assert get(probe.url + ADMIN_PATH).json()["function"] == "pokedex-local"
+    assert get(probe.url + RESERVED_PREFIX + "/other").status == 404
     # The admin prefix is checked on the path as sent; encoded, it is an API path no
     # route has (routes may not use the prefix)
     assert get(probe.url + "/%5F%5Flocal/environments").status == 404
-    assert get(probe.url + "/__local/environments?brief").json()["function"] == "pokedex-local"
-    assert "environments" not in get(probe.url + "/__local/environments?brief").json()
+    assert get(probe.url + ADMIN_PATH + "?brief").json()["function"] == "pokedex-local"
+    assert "environments" not in get(probe.url + ADMIN_PATH + "?brief").json()

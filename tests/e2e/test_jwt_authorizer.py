@@ -15,8 +15,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from pokedex_local.auth import jws
-from pokedex_local.auth.issuer import LocalIssuer
+from pokedex_local.auth.issuer import ISSUER_PATH, LocalIssuer
 from pokedex_local.gateway.jwt_setup import JwtSettings, stack_entry
+from pokedex_local.gateway.server import ADMIN_PATH
 from tests.e2e.event_model import problems
 from tests.e2e.gateway_process import GatewayProcess, Response, get, probe_gateway, request
 
@@ -32,7 +33,7 @@ class Authorized:
     def __init__(self, gateway: GatewayProcess, key_file: Path) -> None:
         self.gateway = gateway
         self.key_file = key_file
-        self.issuer = gateway.url + "/__local/issuer"
+        self.issuer = gateway.url + ISSUER_PATH
         self.signer = LocalIssuer.load(key_file)
 
     def token(self, **changes: Any) -> str:
@@ -213,7 +214,7 @@ def test_the_gateway_publishes_the_issuer_documents(api: Authorized) -> None:
     # Public, unlike the admin API beside them: a Host that is not loopback still gets them
     foreign_host = {"Host": "pokedex.example"}
     assert get(discovery["jwks_uri"], headers=foreign_host).status == 200
-    assert get(api.gateway.url + "/__local/environments", headers=foreign_host).status == 404
+    assert get(api.gateway.url + ADMIN_PATH, headers=foreign_host).status == 404
 
 
 def test_a_token_from_the_token_command_is_accepted(api: Authorized, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from selenium import webdriver
 
+from pokedex_local.gateway.server import LIVE_PATH
 from pokedex_local.live.browser import available, headless_chromium
 from tests.e2e.gateway_process import get
 
@@ -54,7 +55,7 @@ def test_the_live_view_moves_with_the_load(
     local_stack: dict[str, Any], browser: webdriver.Chrome, tmp_path: Path
 ) -> None:
     stack = local_stack
-    browser.get(stack["api_url"] + "/__local/")
+    browser.get(stack["api_url"] + LIVE_PATH)
     until(
         lambda: (
             "PgBouncer"
@@ -74,7 +75,7 @@ def test_the_live_view_moves_with_the_load(
     try:
         # Then the page shows them, the environments serving them, and the pool
         until(lambda: (figure(browser, "requests", "req/s") or 0) > 0)
-        until(lambda: (figure(browser, "backends", "pokedex_app") or 0) > 0)
+        until(lambda: (figure(browser, "backends", "app role") or 0) > 0)
         until(lambda: (figure(browser, "latency", "p50") or 0) > 0)
         busy_or_idle = (figure(browser, "environments", "busy") or 0) + (
             figure(browser, "environments", "idle") or 0

@@ -25,9 +25,11 @@ from typing import Any
 import psycopg
 import pytest
 
+from pokedex.function_spec import API_FUNCTION
 from pokedex.handler import HandlerState
 from pokedex_local import statement_log
 from pokedex_local.faultlab.load import Load
+from pokedex_local.gateway.server import STATS_PATH
 from pokedex_local.loadlab.driver import Answer
 from pokedex_local.loadlab.stack import RunningStack
 from pokedex_local.loadlab.stack import start as start_stack
@@ -152,7 +154,7 @@ def test_a_write_is_read_back_at_once_from_the_writer_while_the_standby_lags(
     app = function_app(replica_stack, monkeypatch)
     with psycopg.connect(replica_stack.conninfo("postgres"), autocommit=True) as owner:
         owner.execute("CREATE TABLE written (note text)")
-        owner.execute("GRANT SELECT ON written TO pokedex_app")
+        owner.execute(f"GRANT SELECT ON written TO {API_FUNCTION.database_role}")
         # the standby has the table before it falls behind
         wait_caught_up(
             Endpoint(**replica_stack.endpoint("postgres")), standby_endpoint(replica_stack)
@@ -266,7 +268,7 @@ def test_the_live_view_shows_the_replication_lag_and_the_standby_backends(
     replica_stack: RunningStack,
 ) -> None:
     # Given the stack after some reads (the earlier tests)
-    stats_url = replica_stack.api_url + "/__local/stats"
+    stats_url = replica_stack.api_url + STATS_PATH
     get(stats_url)  # the first look starts the database sampling (about once a second)
     deadline = time.monotonic() + 10
     replica: dict[str, Any] = {}

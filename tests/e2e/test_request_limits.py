@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from pokedex_local.gateway.server import ADMIN_PATH
 from tests.e2e.gateway_process import GatewayProcess, probe_gateway, request
 
 pytestmark = pytest.mark.e2e
@@ -75,12 +76,12 @@ def test_headers_over_the_quota_are_431_before_the_function(gateway: GatewayProc
 
 
 def test_admin_and_invoke_apis_need_a_loopback_host(gateway: GatewayProcess) -> None:
-    admin = b"GET /__local/environments HTTP/1.1\r\nHost: evil.example\r\n\r\n"
+    admin = f"GET {ADMIN_PATH} HTTP/1.1\r\nHost: evil.example\r\n\r\n".encode()
     invoke = b"POST /2015-03-31/functions/pokedex-local/invocations HTTP/1.1\r\n"
     invoke += b"Host: evil.example:3000\r\nContent-Length: 2\r\n\r\n{}"
     assert send_raw(gateway, admin) == 404
     assert send_raw(gateway, invoke) == 404
-    local = b"GET /__local/environments HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    local = f"GET {ADMIN_PATH} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode()
     assert send_raw(gateway, local) == 200
 
 

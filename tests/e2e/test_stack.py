@@ -18,22 +18,20 @@ import botocore.config
 import pytest
 
 from pokedex_local import statement_log
+from pokedex_local.dex import DEX_NUMBERS
+from pokedex_local.tier import LocalTier
 from pokedex_local.tier.processes import alive
 from pokedex_local.tier.service_user import service_user
 from tests.e2e.gateway_process import GatewayProcess, get
 
 pytestmark = pytest.mark.e2e
 
-tier_module = pytest.importorskip(
-    "pokedex_local.tier", reason="the local database tier (pokedex_local.tier) is not built yet"
-)
-
 
 @pytest.fixture(scope="session")
-def tier(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def tier(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalTier]:
     """The tier, with every statement of the application role logged; once the stacks on
     it have stopped, none of them may be one that would pin a session on RDS Proxy."""
-    with tier_module.LocalTier(tmp_path_factory.mktemp("tier")) as running:
+    with LocalTier(tmp_path_factory.mktemp("tier")) as running:
         statement_log.capture(running.postgres.conninfo(), running.app_user)
         yield running
         log = statement_log.read_log(statement_log.postgres_log(running.describe()))
@@ -60,7 +58,7 @@ def stack(
 def test_list_returns_every_pokemon(stack: GatewayProcess) -> None:
     answer = get(stack.url + "/poke_info")
     assert answer.status == 200
-    assert len(answer.json()) == 1025
+    assert len(answer.json()) == DEX_NUMBERS
 
 
 def test_pikachu(stack: GatewayProcess) -> None:
@@ -96,7 +94,7 @@ def test_pages_etags_and_types_over_http(stack: GatewayProcess) -> None:
     assert (cached.status, cached.body) == (304, b"")
     # the original list is what it was: every Pokémon, no Link
     everything = get(stack.url + "/poke_info")
-    assert len(everything.json()) == 1025
+    assert len(everything.json()) == DEX_NUMBERS
     assert "link" not in everything.headers
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from pokedex_local.auth.issuer import ISSUER_PATH
 from tests.e2e.gateway_process import get, request
 
 pytestmark = pytest.mark.e2e
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.e2e
 def test_the_team_routes_need_a_token_from_make_token(local_stack: dict[str, Any]) -> None:
     url, auth = local_stack["api_url"], local_stack["auth"]
     # The issuer the stack trusts is the local one, its documents served by the gateway
-    assert auth["issuer"] == url + "/__local/issuer"
+    assert auth["issuer"] == url + ISSUER_PATH
     assert get(auth["discovery_url"]).json()["jwks_uri"] == auth["jwks_uri"]
     # No token: refused before the function runs
     refused = get(url + "/teams")

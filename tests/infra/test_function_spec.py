@@ -45,8 +45,8 @@ def test_template_and_make_run_describe_the_same_function(synth, tmp_path: Path)
 
 
 def test_the_application_role_is_the_one_everywhere() -> None:
-    # The CDK app's secret reads the spec; the migrations' SQL, the migration runner and
-    # the local tier (not edited here) still spell it out, so they are checked against it.
+    # The CDK app's secret, the migration runner and the local tier read the spec; the
+    # migrations' SQL cannot, so it is checked against it (all of it: test_app_role_name.py).
     migrations = Path(__file__).parents[2] / "src" / "pokedex" / "migrations"
     assert (
         f"CREATE ROLE {API_FUNCTION.database_role} LOGIN"

@@ -14,6 +14,7 @@ import psycopg
 import pytest
 
 from pokedex.handler import HandlerState, handle
+from pokedex_local.dex import DEX_NUMBERS
 from pokedex_local.tier import LocalTier, secrets_server
 
 pytestmark = pytest.mark.integration
@@ -48,11 +49,11 @@ def call(app: HandlerState, name: str) -> tuple[int, Any]:
     return response["statusCode"], json.loads(response["body"])
 
 
-def test_list_keeps_the_original_contract_for_all_1025(app: HandlerState) -> None:
+def test_list_keeps_the_original_contract_for_every_pokemon(app: HandlerState) -> None:
     status, items = call(app, "list_pokemon")
     assert status == 200
-    assert len(items) == 1025
-    assert [p["dex_number"] for p in items] == list(range(1, 1026))
+    assert len(items) == DEX_NUMBERS
+    assert [p["dex_number"] for p in items] == list(range(1, DEX_NUMBERS + 1))
     assert items[0] == {"dex_number": 1, "name": "Bulbasaur", "type": "Grass/Poison"}
     assert items[3] == {"dex_number": 4, "name": "Charmander", "type": "Fire"}
     names = {p["name"] for p in items}
@@ -98,7 +99,7 @@ def test_the_module_handler_serves_the_list(function_env: dict[str, str]) -> Non
     try:
         response = module.handler(event("list_pokemon"), SimpleNamespace(aws_request_id="r1"))
         assert response["statusCode"] == 200
-        assert len(json.loads(response["body"])) == 1025
+        assert len(json.loads(response["body"])) == DEX_NUMBERS
     finally:
         if module._app is not None:
             module._app.db.close()
@@ -135,7 +136,9 @@ def _rotate(tier: LocalTier, owner_conn: psycopg.Connection[Any], password: str)
         SecretId=tier.app_secret_name, SecretString=json.dumps({**secret, "password": password})
     )
     owner_conn.execute(
-        psycopg.sql.SQL("ALTER ROLE pokedex_app PASSWORD {}").format(psycopg.sql.Literal(password))
+        psycopg.sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+            psycopg.sql.Identifier(tier.app_user), psycopg.sql.Literal(password)
+        )
     )
 
 
@@ -160,7 +163,7 @@ def test_the_application_role_cannot_write(tier: LocalTier) -> None:
     params = psycopg.conninfo.conninfo_to_dict(conninfo)
     params.update(user=tier.app_user, password=tier.app_password)
     with psycopg.connect(**params, autocommit=True, prepare_threshold=None) as conn:
-        assert conn.execute("SELECT count(*) FROM poke_data").fetchone() == (1025,)
+        assert conn.execute("SELECT count(*) FROM poke_data").fetchone() == (DEX_NUMBERS,)
         for statement in (
             "INSERT INTO pokemon VALUES (2000,'X','Fire',NULL,1,1,1,1,1,1,1,1,1)",
             "UPDATE pokemon SET name = 'X' WHERE dex_number = 1",
@@ -231,7 +234,7 @@ def test_filters_without_a_limit_return_every_match_without_a_link(app: HandlerS
     response = get(app, "/poke_info", {"generation": "9"})
     items = json.loads(response["body"])
     assert "link" not in response["headers"]
-    assert [p["dex_number"] for p in items] == list(range(906, 1026))
+    assert [p["dex_number"] for p in items] == list(range(906, DEX_NUMBERS + 1))
 
 
 def test_types_counts_every_type(app: HandlerState) -> None:

@@ -22,7 +22,8 @@ def app_connection(tier: LocalTier) -> psycopg.Connection[Any]:
 def test_the_app_role_carries_the_statement_timeout(owner_conn: psycopg.Connection[Any]) -> None:
     row = owner_conn.execute(
         "SELECT setconfig FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole"
-        " WHERE r.rolname = 'pokedex_app' AND s.setdatabase = 0"
+        " WHERE r.rolname = %s AND s.setdatabase = 0",
+        (LocalTier.app_user,),
     ).fetchone()
     assert row is not None
     assert f"statement_timeout={deadlines.STATEMENT_TIMEOUT_MS}" in row[0]

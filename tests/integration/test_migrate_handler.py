@@ -7,6 +7,7 @@ import pytest
 
 from pokedex import migrate_handler
 from pokedex.errors import ConfigurationError
+from pokedex_local.dex import DEX_NUMBERS
 from pokedex_local.tier import LocalTier
 
 pytestmark = pytest.mark.integration
@@ -26,7 +27,7 @@ def test_an_up_to_date_database_is_left_as_it_is_and_the_app_can_log_in(tier: Lo
     params = psycopg.conninfo.conninfo_to_dict(tier.pgbouncer.conninfo(sslmode="require"))
     params.update(user=tier.app_user, password=tier.app_password)
     with psycopg.connect(**params, prepare_threshold=None) as conn:
-        assert conn.execute("SELECT count(*) FROM poke_data").fetchone() == (1025,)
+        assert conn.execute("SELECT count(*) FROM poke_data").fetchone() == (DEX_NUMBERS,)
 
 
 @pytest.mark.usefixtures("trigger_env")

@@ -13,6 +13,7 @@ import pytest
 
 from pokedex.errors import MigrationError
 from pokedex.migrate import Migration, applied_versions, load_migrations, migrate
+from pokedex_local.dex import DEX_NUMBERS
 from pokedex_local.tier import LocalTier
 
 pytestmark = pytest.mark.integration
@@ -54,7 +55,7 @@ def test_from_empty_then_idempotent(empty_db: str) -> None:
         assert migrate(conn) == names
         assert migrate(conn) == []
         assert applied_versions(conn) == [m.version for m in load_migrations()]
-        assert conn.execute("SELECT count(*) FROM pokemon").fetchone() == (1025,)
+        assert conn.execute("SELECT count(*) FROM pokemon").fetchone() == (DEX_NUMBERS,)
 
 
 def test_the_schema_is_the_expected_one(empty_db: str) -> None:
@@ -118,7 +119,7 @@ def test_two_runners_at_once_apply_each_migration_once(empty_db: str) -> None:
     assert errors == []
     assert sorted(results[0] + results[1]) == sorted(m.name for m in load_migrations())
     with connect(empty_db) as conn:
-        assert conn.execute("SELECT count(*) FROM pokemon").fetchone() == (1025,)
+        assert conn.execute("SELECT count(*) FROM pokemon").fetchone() == (DEX_NUMBERS,)
 
 
 def test_an_edited_applied_migration_is_refused(empty_db: str) -> None:

@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from pokedex.secrets import SecretCache, SecretsManagerClient
+from pokedex_local.dex import DEX_NUMBERS
 from pokedex_local.tier import Endpoint, LocalTier
 from pokedex_local.tier.processes import alive
 
@@ -34,7 +35,7 @@ def app_answers(tier: LocalTier, endpoint: Endpoint | None = None) -> bool:
     app = dataclasses.replace(target, user=tier.app_user, password=tier.app_password)
     try:
         with psycopg.connect(app.conninfo(sslmode="require"), connect_timeout=2) as conn:
-            return conn.execute("SELECT count(*) FROM pokemon").fetchone() == (1025,)
+            return conn.execute("SELECT count(*) FROM pokemon").fetchone() == (DEX_NUMBERS,)
     except psycopg.OperationalError:
         return False
 

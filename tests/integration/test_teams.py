@@ -239,8 +239,9 @@ def test_the_application_role_has_exactly_the_team_rights(
 ) -> None:
     rights = owner_conn.execute(
         "SELECT table_name, string_agg(privilege_type, ',' ORDER BY privilege_type)"
-        " FROM information_schema.role_table_grants WHERE grantee = 'pokedex_app'"
-        " GROUP BY table_name ORDER BY table_name"
+        " FROM information_schema.role_table_grants WHERE grantee = %s"
+        " GROUP BY table_name ORDER BY table_name",
+        (LocalTier.app_user,),
     ).fetchall()
     assert rights == [
         ("poke_data", "SELECT"),

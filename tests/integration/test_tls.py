@@ -43,7 +43,7 @@ def test_the_function_verifies_the_proxy_against_the_tiers_ca(
     # (PgBouncer logs each login: the other test's silence means something)
     with log.open("rb") as tail:
         tail.seek(seen)
-        assert b"login attempt: db=pokedex user=pokedex_app" in tail.read()
+        assert f"login attempt: db=pokedex user={tier.app_user}".encode() in tail.read()
 
 
 def test_a_certificate_from_another_ca_is_refused_before_any_login(

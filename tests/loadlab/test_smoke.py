@@ -6,38 +6,16 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from pokedex_local import statement_log
-from pokedex_local.tier.processes import cmdline
+from tests.loadlab.lineage import Lineage
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).parents[2]
-
-
-def _mentioning(text: str) -> set[int]:
-    """Processes whose command line names ``text`` (a state directory, say)."""
-    pids = (int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit())
-    return {pid for pid in pids if pid != os.getpid() and text in cmdline(pid)}
-
-
-def _descendants() -> set[int]:
-    """The pids of every process whose ancestry leads back to this test process."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found, frontier = set(), {os.getpid()}
-    while frontier:
-        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
 
 
 def assert_nothing_pins(state: Path) -> None:
@@ -54,8 +32,7 @@ def assert_nothing_pins(state: Path) -> None:
 
 def test_smoke_run_writes_results_and_leaves_nothing_behind(tmp_path: Path) -> None:
     output, chart = tmp_path / "load.json", tmp_path / "load.png"
-    before = _descendants()
-    done = subprocess.run(
+    lab = subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -72,13 +49,20 @@ def test_smoke_run_writes_results_and_leaves_nothing_behind(tmp_path: Path) -> N
             str(chart),
         ],
         cwd=ROOT,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=240,
-        check=False,
         # Every statement the application role sends is logged, for the pinning check below.
         env={**os.environ, statement_log.ENV_FLAG: "1"},
     )
+    # Every process the lab starts (stacks, environments, pgbench, wrk), watched while it runs.
+    with Lineage(lab.pid) as lineage:
+        try:
+            stdout, stderr = lab.communicate(timeout=240)
+        except subprocess.TimeoutExpired:
+            lab.kill()
+            stdout, stderr = lab.communicate()
+    done = subprocess.CompletedProcess(lab.args, lab.returncode, stdout, stderr)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert_nothing_pins(tmp_path / "state")
     results = json.loads(output.read_text())
@@ -104,8 +88,9 @@ def test_smoke_run_writes_results_and_leaves_nothing_behind(tmp_path: Path) -> N
     assert chart.stat().st_size > 10_000
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "Load lab: per step" in done.stdout
-    assert _descendants() - before == set(), "the lab left processes behind"
-    assert _mentioning(str(tmp_path)) == set(), "a stack's process outlived the lab"
+    assert len(lineage.seen) > 10, lineage.seen  # the watch saw the stacks: it can see a leftover
+    time.sleep(1)  # a process being stopped as the lab exits has had time to go
+    assert lineage.leftovers() == {}, "processes of the lab outlived it"
 
 
 @pytest.mark.parametrize(

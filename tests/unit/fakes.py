@@ -6,6 +6,7 @@ from typing import Any
 
 import psycopg
 
+from pokedex.function_spec import API_FUNCTION
 from pokedex.secrets import DbCredentials
 
 
@@ -74,7 +75,7 @@ class FakeSecret:
     def get(self, *, refresh: bool = False) -> DbCredentials:
         if self.cached is None or refresh:
             self.refreshes += refresh
-            self.cached = DbCredentials(username="pokedex_app", password=self.password)
+            self.cached = DbCredentials(username=API_FUNCTION.database_role, password=self.password)
         return self.cached
 
 

@@ -152,6 +152,22 @@ def test_one_json_log_line_per_request(capsys: pytest.CaptureFixture[str]) -> No
     assert request[0]["duration_ms"] >= 0
 
 
+def test_the_log_line_carries_the_apis_request_id_too(capsys: pytest.CaptureFixture[str]) -> None:
+    # Given an event whose requestContext.requestId is the one the API's access log records
+    evt = event("get_absent")
+    evt["requestContext"]["requestId"] = "api-req-7"
+    invoke(evt, FakeServer(row=None))
+    # and one that is not an API's event at all
+    invoke({"not": "an api event"})
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    requests = [line for line in lines if line["message"] == "request"]
+    # Then the function's log line has both ids, Lambda's and the API's
+    assert [(r["request_id"], r["api_request_id"]) for r in requests] == [
+        ("req-1", "api-req-7"),
+        ("req-1", None),
+    ]
+
+
 def test_a_missing_setting_is_a_500_naming_it_in_the_log(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

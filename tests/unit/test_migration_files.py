@@ -5,8 +5,9 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from pokedex.migrate import load_migrations
+from pokedex.migrate import APP_ROLE, load_migrations
 from pokedex.routes import ROUTES
+from pokedex_local.dex import DEX_NUMBERS
 from pokedex_local.tier.pgbouncer import pool_size
 
 ROOT = Path(__file__).parents[2]
@@ -25,7 +26,7 @@ def test_the_seed_migration_matches_the_csv() -> None:
     spec.loader.exec_module(generator)
     committed = (ROOT / "src/pokedex/migrations/0002_seed_pokemon.sql").read_text("utf-8")
     assert committed == generator.render(), "run `make seed` after changing data/pokedex.csv"
-    assert committed.count("\n    (") == 1025
+    assert committed.count("\n    (") == DEX_NUMBERS
 
 
 def test_no_migration_or_query_uses_a_statement_that_pins_rds_proxy() -> None:
@@ -61,12 +62,12 @@ def test_route_table_has_a_get_and_an_any_route_per_path() -> None:
 
 
 def test_the_app_role_loses_temp_and_gets_a_connection_limit() -> None:
-    # Given the migrations, the latest word on pokedex_app is the limits migration.
+    # Given the migrations, the latest word on the app role is the limits migration.
     [limits] = [m for m in load_migrations() if m.name == "0004_app_role_limits.sql"]
     text = " ".join(limits.sql.split())
     assert "REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC" in text
-    assert "REVOKE TEMPORARY ON DATABASE %I FROM pokedex_app" in text
-    limit = int(text.split("ALTER ROLE pokedex_app CONNECTION LIMIT ", 1)[1].split(";")[0])
+    assert f"REVOKE TEMPORARY ON DATABASE %I FROM {APP_ROLE}" in text
+    limit = int(text.split(f"ALTER ROLE {APP_ROLE} CONNECTION LIMIT ", 1)[1].split(";")[0])
     # Never below what the local PgBouncer may open for it (RDS Proxy's defaults on a
     # 100-connection server): the limit must not refuse a login the pool is allowed.
     assert limit >= pool_size(max_connections=100, max_connections_percent=100)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pokedex.migrate import load_migrations
 from pokedex_local.pinning import MAX_STATEMENT_BYTES, triggers
 from pokedex_local.statement_log import findings, statements
 
@@ -97,3 +98,12 @@ def test_findings_include_protocol_level_prepared_statements() -> None:
         # form of the same SET is
         ("SET application_name = 'mine';", ("SET/RESET of a parameter",)),
     ]
+
+
+def test_of_the_migrations_only_the_seed_would_pin_and_only_for_its_size() -> None:
+    # README and infra/monitoring.py say so: the runner's lock (pg_advisory_xact_lock) does
+    # not pin, the seed migration's one statement is over 16 KB and pins the first deploy's
+    # runner session. A migration that pinned otherwise would need them rewritten.
+    pinning = {m.name: triggers(m.sql) for m in load_migrations() if triggers(m.sql)}
+    assert pinning == {"0002_seed_pokemon.sql": [f"statement over {MAX_STATEMENT_BYTES} bytes"]}
+    assert triggers("SELECT pg_advisory_xact_lock(1)") == []

@@ -11,12 +11,13 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
 
 from pokedex.errors import SecretError
+from pokedex.function_spec import API_FUNCTION
 from pokedex.secrets import DbCredentials, SecretCache, SecretsManagerClient
 from pokedex.sigv4 import Credentials, sign_post
 
 RDS_SECRET = json.dumps(
     {
-        "username": "pokedex_app",
+        "username": API_FUNCTION.database_role,
         "password": "s3cret",
         "engine": "postgres",
         "host": "db.example",
@@ -29,7 +30,7 @@ RDS_SECRET = json.dumps(
 def test_reads_the_rds_secret_shape() -> None:
     creds = DbCredentials.from_secret_string("app", RDS_SECRET)
     assert (creds.username, creds.password, creds.dbname, creds.port) == (
-        "pokedex_app",
+        API_FUNCTION.database_role,
         "s3cret",
         "demoProxiedDB",
         5432,

@@ -18,10 +18,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from pokedex_local.auth import jws
+from pokedex_local.gateway.routing import RESERVED_PREFIX
 from pokedex_local.tier.private_file import write_private
 
 # Served by the gateway under its reserved prefix; public, unlike the admin API beside it.
-ISSUER_PATH = "/__local/issuer"
+ISSUER_PATH = RESERVED_PREFIX + "/issuer"
 DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
 JWKS_SUFFIX = "/jwks.json"
 KEY_FILE = "issuer-key.pem"

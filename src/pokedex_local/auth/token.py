@@ -24,6 +24,11 @@ from pokedex_local import stack_location
 from pokedex_local.auth.issuer import DEFAULT_AUDIENCE, LocalIssuer
 from pokedex_local.tier.processes import alive
 
+# What --help says: a constant, since python -OO strips docstrings.
+DESCRIPTION = (
+    "`make token USER=ash`: a bearer token for the running local stack, signed by its issuer."
+)
+
 MAX_TTL_S = 24 * 3600  # Cognito's longest access token lifetime
 
 
@@ -34,7 +39,7 @@ class TokenError(Exception):
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pokedex_local.auth.token",
-        description=__doc__,
+        description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--user", required=True, help="the token's sub and username")

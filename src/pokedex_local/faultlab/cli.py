@@ -20,9 +20,12 @@ from pokedex_local.faultlab.lab import Outcome, Timing, run_scenario, warm_up
 from pokedex_local.faultlab.scenarios import BY_NAME, SCENARIOS, Params, Scenario
 from pokedex_local.loadlab import stack as stacks
 
+# What --help says: a constant, since python -OO strips docstrings.
+DESCRIPTION = "`make chaos`: a fresh stack, steady load, one fault at a time, results per second."
+
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m pokedex_local.faultlab", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m pokedex_local.faultlab", description=DESCRIPTION)
     p.add_argument(
         "--scenarios",
         type=_scenarios,

@@ -40,6 +40,9 @@ from pokedex_local.faultlab import faults
 from pokedex_local.faultlab.faults import Target
 from pokedex_local.loadlab import stack as stacks
 
+# What --help says: a constant, since python -OO strips docstrings.
+DESCRIPTION = "Nothing acknowledged is lost, nothing is written twice: team writes across crashes."
+
 RETRY_PAUSE_S = 0.2
 # A write not acknowledged after this long is given up and reported as unanswered.
 GIVE_UP_S = 60.0
@@ -200,7 +203,7 @@ def render(result: Count) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=DESCRIPTION)
     parser.add_argument("--writers", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--state-dir", type=Path, default=Path(".local/durability"))

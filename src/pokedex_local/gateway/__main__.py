@@ -18,9 +18,16 @@ from pokedex_local.gateway import options, serving
 from pokedex_local.gateway.server import Gateway
 from pokedex_local.lambda_env.pool import EnvironmentPool
 
+# What --help says: a constant, since python -OO strips docstrings.
+DESCRIPTION = (
+    "Serve any handler behind the local gateway (the e2e tests use it with test handlers)."
+)
+
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m pokedex_local.gateway", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m pokedex_local.gateway", description=DESCRIPTION
+    )
     parser.add_argument("--handler", required=True, help="module.function run in environments")
     parser.add_argument(
         "--routes", default="pokedex.routes:ROUTES", help="module:attribute of the route table"

@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 
+from pokedex.function_spec import API_FUNCTION
 from pokedex_local.tier.pgbouncer import pool_totals
 from pokedex_local.tier.standby import replication_lag
 
@@ -123,4 +124,5 @@ def _sample(
     pool = None
     if bouncer is not None:
         pool = pool_totals(bouncer, database, _POOL_KEYS)
-    return {"backends": roles, "pgbouncer": pool}
+    # The page tells the application's backends from the rest by this name.
+    return {"backends": roles, "pgbouncer": pool, "app_role": API_FUNCTION.database_role}

@@ -24,6 +24,11 @@ from pokedex_local.loadlab.driver import parse_mix, writes_in
 from pokedex_local.loadlab.stack import RunningStack, StackError, attach, start
 from pokedex_local.loadlab.steps import run_steps
 
+# What --help says: a constant, since python -OO strips docstrings.
+DESCRIPTION = (
+    "`make load`: ramp concurrency through PgBouncer and directly, and record what happens."
+)
+
 ROOT = Path(__file__).resolve().parents[3]
 RESULTS = ROOT / "benchmarks" / "results"
 
@@ -37,9 +42,7 @@ PROFILES = {
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(
-        prog="python -m pokedex_local.loadlab", description=__doc__.splitlines()[0]
-    )
+    p = argparse.ArgumentParser(prog="python -m pokedex_local.loadlab", description=DESCRIPTION)
     p.add_argument(
         "--steps",
         default="10,50,100,200,500,1000",

@@ -23,7 +23,6 @@ from pokedex_local.loadlab.driver import LoadResult, run_load
 from pokedex_local.loadlab.pgbench import run_pgbench
 from pokedex_local.loadlab.stack import RunningStack, StackError
 from pokedex_local.percentile import percentile
-from pokedex_local.tier import secrets_server
 
 GET_ONLY = {"get": 1.0}
 NOOP_HANDLER = "pokedex_local.loadlab.noop.handler"
@@ -52,9 +51,8 @@ def get_only(base_url: str, clients: int, seconds: float) -> dict[str, Any]:
 
 
 def _app_password(stack: RunningStack) -> str:
-    d = stack.description
-    client = secrets_server.client_for(d["secrets_endpoint"], d["function"]["env"])
-    secret = json.loads(client.get_secret_value(SecretId=d["app_secret_name"])["SecretString"])
+    name = stack.description["app_secret_name"]
+    secret = json.loads(stack.secrets_client().get_secret_value(SecretId=name)["SecretString"])
     return str(secret["password"])
 
 

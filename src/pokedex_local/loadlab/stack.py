@@ -16,6 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from psycopg.conninfo import make_conninfo
+
+from pokedex_local.tier import secrets_server
+from pokedex_local.tier.endpoint import Endpoint
 from pokedex_local.tier.processes import alive, log_tail
 
 
@@ -46,11 +50,19 @@ class RunningStack:
         return found
 
     def conninfo(self, name: str, *, dbname: str | None = None) -> str:
+        """A libpq string for one of the endpoints stack.json describes, quoted by
+        Endpoint.conninfo: a password with a space or a quote in it still connects."""
         e = self.endpoint(name)
-        return (
-            f"host={e['host']} port={e['port']} dbname={dbname or e['dbname']} "
-            f"user={e['user']} password={e['password']} sslmode=require connect_timeout=5"
+        endpoint = Endpoint(
+            e["host"], int(e["port"]), dbname or e["dbname"], e["user"], e["password"]
         )
+        return make_conninfo(endpoint.conninfo(sslmode="require"), connect_timeout=5)
+
+    def secrets_client(self) -> Any:
+        """A boto3 client for the stack's Secrets Manager endpoint, signing with the
+        credentials the stack gave its function (the endpoint accepts no others)."""
+        env = self.description["function"]["env"]
+        return secrets_server.client_for(self.description["secrets_endpoint"], env)
 
     def postgres_log(self) -> Path | None:
         logs = self.description.get("logs_dir")

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from pokedex.function_spec import API_FUNCTION
 from pokedex_local.event_loop import run as run_loop
 from pokedex_local.loadlab.driver import LoadResult, run_load
+from pokedex_local.gateway.server import ADMIN_PATH
 from pokedex_local.loadlab.sampler import Sampler, Window
 from pokedex_local.loadlab.stack import RunningStack
 from pokedex_local.percentile import percentile
@@ -47,7 +48,7 @@ def sampler_for(stack: RunningStack, interval_s: float) -> Sampler:
         pgbouncer_admin_conninfo=stack.conninfo("pgbouncer", dbname="pgbouncer") if proxy else None,
         pool_database=str(stack.endpoint("postgres")["dbname"]),
         # ?brief: counters without the list of a thousand environments, polled under load.
-        environments_url=stack.api_url + "/__local/environments?brief",
+        environments_url=stack.api_url + ADMIN_PATH + "?brief",
         interval_s=interval_s,
         # READS=replica: the standby's side too (its backends, the lag, who served reads)
         standby_conninfo=stack.conninfo("standby") if "standby" in stack.description else None,

@@ -13,6 +13,9 @@ from types import FrameType
 from pokedex_local.tier.state_lock import StateBusy
 from pokedex_local.tier.tier import READS, LocalTier
 
+# What --help says: a constant, since python -OO strips docstrings.
+DESCRIPTION = "`python -m pokedex_local.tier`: run the local database tier until Ctrl-C."
+
 READY = "Ready. Ctrl-C stops everything."
 
 
@@ -46,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m pokedex_local.tier", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m pokedex_local.tier", description=DESCRIPTION)
     parser.add_argument("--state-dir", type=Path, default=Path(".local"))
     parser.add_argument("--max-connections", type=int, default=100)
     parser.add_argument("--max-connections-percent", type=int, default=100)

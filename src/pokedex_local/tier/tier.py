@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 
 from pokedex import pooling
+from pokedex.function_spec import API_FUNCTION
 from pokedex_local.tier import certs, description, home, pgbouncer, postgres, secrets_server
 from pokedex_local.tier.endpoint import Endpoint
 from pokedex_local.tier.ports import free_port, wait_until_closed
@@ -28,7 +29,7 @@ from pokedex_local.tier.service_user import ServiceUser, service_user
 from pokedex_local.tier.state_lock import StateLock, lock_state_dir
 from pokedex_local.tier.supervisor import Supervisor
 
-APP_USER = "pokedex_app"
+APP_USER = API_FUNCTION.database_role  # created by migrations/0003_app_role.sql
 HOST = "127.0.0.1"
 # Where the function's reads go: the one endpoint (the writer), or a replica's.
 READS = ("writer", "replica")
