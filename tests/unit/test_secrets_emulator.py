@@ -19,7 +19,7 @@ from botocore.credentials import Credentials as BotoCredentials
 from pokedex.secrets import SecretsManagerClient
 from pokedex.sigv4 import Credentials, sign_post
 from pokedex_local import secrets_emulator, sigv4_check
-from pokedex_local.loadlab.stack import Stack
+from pokedex_local.loadlab.stack import RunningStack
 from pokedex_local.tier import secrets_server
 
 KEYS = {"AWS_ACCESS_KEY_ID": "AKIALOCALTEST", "AWS_SECRET_ACCESS_KEY": "s3cret/+key"}
@@ -73,7 +73,7 @@ def test_the_functions_own_signed_call_is_accepted(url: str) -> None:
 def test_a_stack_description_gives_a_client_signing_as_its_function(url: str) -> None:
     # stack.json names the endpoint and the function's credentials; nothing else is needed.
     secrets_server.client_for(url, KEYS).create_secret(Name="described", SecretString="y")
-    stack = Stack({"secrets_endpoint": url, "function": {"env": {**KEYS, "SECRET": "s"}}})
+    stack = RunningStack({"secrets_endpoint": url, "function": {"env": {**KEYS, "SECRET": "s"}}})
     assert stack.secrets_client().get_secret_value(SecretId="described")["SecretString"] == "y"
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from psycopg.conninfo import conninfo_to_dict
 
-from pokedex_local.loadlab.stack import Stack
+from pokedex_local.loadlab.stack import RunningStack
 
 AWKWARD = "a b'c\\d="  # a space, a quote, a backslash and an equals sign
 
 
-def stack_with(password: str) -> Stack:
+def stack_with(password: str) -> RunningStack:
     endpoint = {"host": "127.0.0.1", "port": 6432, "dbname": "pokedex", "user": "u x"}
-    return Stack({"pgbouncer": {**endpoint, "password": password}})
+    return RunningStack({"pgbouncer": {**endpoint, "password": password}})
 
 
 def test_every_value_survives_libpqs_parser() -> None:

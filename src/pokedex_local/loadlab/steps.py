@@ -12,8 +12,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pokedex.function_spec import API_FUNCTION
 from pokedex_local.event_loop import run as run_loop
-from pokedex_local.loadlab.driver import LoadResult, run_load
 from pokedex_local.gateway.server import ADMIN_PATH
+from pokedex_local.loadlab.driver import LoadResult, run_load
 from pokedex_local.loadlab.sampler import Sampler, Window
 from pokedex_local.loadlab.stack import RunningStack
 from pokedex_local.percentile import percentile
