@@ -99,8 +99,9 @@ def test_throttled_when_the_invocations_in_flight_reach_the_reserved_concurrency
         fork_server.hold.clear()
         running = invoking(pool, 3)
         await settle(lambda: fork_server.invocations_running == 3)
-        with pytest.raises(Throttled):
-            await pool.invoke("r-over", event())
+        async with asyncio.timeout(1):  # at once, or not at all
+            with pytest.raises(Throttled):
+                await pool.invoke("r-over", event())
         fork_server.hold.set()
         assert all(o.ok for o in await asyncio.gather(*running))
         summary = pool.summary()
@@ -116,8 +117,9 @@ def test_invocations_waiting_for_an_environment_count_against_the_reserved_concu
         fork_server.init_gate.clear()
         waiting = invoking(pool, 2)
         await settle(lambda: pool.summary()["waiting"] == 2)
-        with pytest.raises(Throttled):
-            await pool.invoke("r-over", event())
+        async with asyncio.timeout(1):  # at once, or not at all
+            with pytest.raises(Throttled):
+                await pool.invoke("r-over", event())
         fork_server.init_gate.set()
         assert all(o.ok for o in await asyncio.gather(*waiting))
 
@@ -295,5 +297,4 @@ def test_stopping_discards_every_environment(killed: list[int]) -> None:
         pids.extend(pool.pids["environments"])
 
     run(scenario)
-    assert len(pids) == 3
-    assert sorted(killed) == sorted(pids)
+    assert (len(pids), sorted(killed)) == (3, sorted(pids))

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
 from pokedex.routes import ROUTES, Route
@@ -42,11 +40,10 @@ TABLE = (
 def test_the_most_specific_route_wins(
     method: str, path: str, route_key: str, params: dict[str, str]
 ) -> None:
-    for seed in range(5):  # the table's order must not matter
-        table = list(TABLE)
-        random.Random(seed).shuffle(table)
+    # The table's order must not matter: forwards and backwards, every pair is met both ways
+    for table in (TABLE, TABLE[::-1]):
         match = Router(table).match(method, path)
-        assert match == Match(route_key, params), (seed, [r.route_key for r in table])
+        assert match == Match(route_key, params), [r.route_key for r in table]
 
 
 @pytest.mark.parametrize(
