@@ -191,11 +191,10 @@ class _Snapshot:
         return self._conn.execute(query.encode(), params or None).fetchall()
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--out", type=Path, default=SNAPSHOT, help=f"default: {SNAPSHOT}")
-    args = parser.parse_args(argv)
-    from pokedex_local.tier import LocalTier  # the tier is needed here only, not by describe
+def fresh_snapshot() -> str:
+    """The snapshot of a database migrated in a cluster of its own: roles are cluster-wide,
+    so a shared cluster would show whatever else was done to them (a test's settings)."""
+    from pokedex_local.tier import LocalTier  # needed here only, not by describe
 
     state = Path(tempfile.mkdtemp(prefix="pokedex-schema-"))
     state.chmod(0o711)  # reachable by the tier's service account, as in the tests
@@ -204,10 +203,16 @@ def main(argv: list[str] | None = None) -> None:
             LocalTier(state, migrate=True, supervise=False) as tier,
             psycopg.connect(tier.postgres.conninfo(), autocommit=True) as conn,
         ):
-            text = describe(conn)
+            return describe(conn)
     finally:
         shutil.rmtree(state, ignore_errors=True)
-    args.out.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--out", type=Path, default=SNAPSHOT, help=f"default: {SNAPSHOT}")
+    args = parser.parse_args(argv)
+    args.out.write_text(fresh_snapshot(), encoding="utf-8")
     print(f"wrote {args.out}")
 
 
