@@ -4,7 +4,7 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 UV := uv run --frozen
 
-.PHONY: setup run token test test-fast lint format synth deploy destroy load chaos bench bench-handler bench-memory bench-gateway bench-burst bench-replica bench-cpu-share seed openapi
+.PHONY: setup run token test test-fast lint format synth deploy destroy load chaos bench bench-handler bench-memory bench-gateway bench-burst bench-replica bench-cpu-share seed openapi schema
 
 setup:
 	@scripts/bootstrap.sh
@@ -98,6 +98,11 @@ bench-replica: setup
 ## openapi: regenerate docs/openapi.json from the route table
 openapi: setup
 	$(UV) python -m pokedex_local.openapi --out docs/openapi.json
+
+## schema: regenerate tests/integration/schema_snapshot.txt, the schema the migrations build
+## (from a throwaway PostgreSQL; tests/integration/test_schema_snapshot.py compares with it)
+schema: setup
+	$(UV) python -m pokedex_local.schema_snapshot
 
 ## seed: regenerate the seed migration from data/pokedex.csv
 seed: setup

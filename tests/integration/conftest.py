@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,3 +44,16 @@ def owner_conn(tier: LocalTier) -> Iterator[psycopg.Connection[Any]]:
     """An autocommit connection straight to PostgreSQL as the owner, closed after the test."""
     with psycopg.connect(tier.postgres.conninfo(), autocommit=True) as conn:
         yield conn
+
+
+@pytest.fixture
+def empty_db(tier: LocalTier, owner_conn: psycopg.Connection[Any]) -> Iterator[str]:
+    """The conninfo of a new, empty database, dropped afterwards."""
+    name = f"mig_{uuid.uuid4().hex[:10]}"
+    owner_conn.execute(f"CREATE DATABASE {name}".encode())
+    yield dataclasses.replace(tier.postgres, dbname=name).conninfo()
+    owner_conn.execute(f"DROP DATABASE {name} WITH (FORCE)".encode())
+
+
+def connect(conninfo: str) -> psycopg.Connection[Any]:
+    return psycopg.connect(conninfo, autocommit=True)

@@ -25,8 +25,6 @@ def handler(event, context):
         time.sleep(float(event["pathParameters"]["seconds"]))
     elif route == "GET /fail":
         raise ValueError("failed on purpose")
-    elif route == "GET /malformed":
-        return {"statusCode": "teapot", "body": {"not": "a string"}}
     elif route == "GET /crash":
         os._exit(3)
     elif route == "GET /big":
@@ -43,8 +41,6 @@ def handler(event, context):
         return {"statusCode": 200, "cookies": ["a=1; Path=/", "b=2"], "body": "ok"}
     elif route == "GET /wrong-length":
         return {"statusCode": 200, "headers": {"content-length": "9999"}, "body": "short"}
-    elif route == "GET /string":
-        return "plain string"
     print(f"probe handled {context.aws_request_id}")  # noqa: T201 - forwarded to the log
     return {
         "event": event,

@@ -5,17 +5,14 @@ from pokedex.routes import Route
 ROUTES = (
     Route("GET", "/echo", "echo"),
     Route("ANY", "/echo/{id}", "echo"),
-    Route("GET", "/echo/static", "echo"),
     Route("POST", "/echo", "echo"),
     Route("GET", "/state", "state"),
     Route("GET", "/sleep/{seconds}", "sleep"),
     Route("GET", "/fail", "fail"),
-    Route("GET", "/malformed", "malformed"),
     Route("GET", "/crash", "crash"),
     Route("GET", "/big", "big"),
     Route("GET", "/binary", "binary"),
     Route("GET", "/cookies", "cookies"),
-    Route("GET", "/string", "string"),
     Route("GET", "/wrong-length", "wrong_length"),
     Route("GET", "/files/{path+}", "echo"),
 )
