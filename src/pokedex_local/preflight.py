@@ -27,7 +27,7 @@ from pokedex_local.tier.tier import READS
 
 # PostgreSQL's own ceiling for max_connections.
 MAX_CONNECTIONS = 262143
-# The variables `make run` reads besides the gateway's (gateway/cli.py OPTIONS).
+# The variables `make run` reads besides the gateway's (gateway/options.py OPTIONS).
 RUN_VARIABLES: dict[str, Callable[[str], object]] = {
     "POKEDEX_VIA": lambda text: _one_of(text, VIAS),
     "POKEDEX_READS": lambda text: _one_of(text, READS),

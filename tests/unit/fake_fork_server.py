@@ -19,7 +19,7 @@ from typing import Any
 
 from pokedex_local.lambda_env import protocol
 from pokedex_local.lambda_env.config import FunctionConfig
-from pokedex_local.lambda_env.zygote_client import Channel, SpawnError, read_frame
+from pokedex_local.lambda_env.fork_server_client import Channel, SpawnError, read_frame
 
 # Above Linux's largest pid_max (2**22): should a kill ever get through, it reaches no one.
 FIRST_FAKE_PID = 10_000_000

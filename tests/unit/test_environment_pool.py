@@ -11,12 +11,13 @@ from unittest.mock import patch
 
 import pytest
 
-from pokedex_local.lambda_env import environment, logs
+from pokedex_local.lambda_env import cold_start_pace, environment, logs
 from pokedex_local.lambda_env import pool as pool_module
 from pokedex_local.lambda_env.config import FunctionConfig
 from pokedex_local.lambda_env.environment import Outcome
-from pokedex_local.lambda_env.pool import Abandoned, EnvironmentPool, Throttled
-from pokedex_local.lambda_env.zygote_client import SpawnError
+from pokedex_local.lambda_env.fork_server_client import SpawnError
+from pokedex_local.lambda_env.pool import EnvironmentPool, Throttled
+from pokedex_local.lambda_env.waiting_line import Abandoned
 from tests.unit.fake_fork_server import FakeForkServer, settle
 
 Scenario = Callable[[EnvironmentPool, FakeForkServer], Awaitable[None]]
@@ -37,7 +38,7 @@ def run(scenario: Scenario, **settings: Any) -> None:
 
     async def main() -> None:
         fork_server = FakeForkServer()
-        with patch.object(pool_module, "Zygote", lambda _config: fork_server):
+        with patch.object(pool_module, "ForkServer", lambda _config: fork_server):
             pool = EnvironmentPool(config)
         await pool.start()
         try:
@@ -145,7 +146,7 @@ def test_slow_inits_are_queued_init_concurrency_at_a_time_not_throttled() -> Non
 def test_first_invocations_are_paced_init_concurrency_at_a_time(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(pool_module, "FIRST_INVOCATION_PACE_S", 0.3)
+    monkeypatch.setattr(cold_start_pace, "FIRST_INVOCATION_PACE_S", 0.3)
 
     async def scenario(pool: EnvironmentPool, fork_server: FakeForkServer) -> None:
         fork_server.hold.clear()  # first invocations that take long

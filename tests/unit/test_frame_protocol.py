@@ -10,7 +10,7 @@ import json
 import pytest
 
 from pokedex_local.lambda_env import protocol
-from pokedex_local.lambda_env.zygote_client import read_frame as read_frame_async
+from pokedex_local.lambda_env.fork_server_client import read_frame as read_frame_async
 
 
 def frames(*encoded: bytes) -> io.BytesIO:

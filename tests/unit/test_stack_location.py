@@ -38,5 +38,5 @@ def test_the_stack_option_takes_a_port_a_directory_or_a_file(tmp_path: Path) -> 
     assert stack_location.stack_file_for("3000") == Path(".local/stack.json")
     assert stack_location.stack_file_for("3001") == Path(".local/3001/stack.json")
     assert stack_location.stack_file_for(str(tmp_path)) == tmp_path / "stack.json"
-    assert stack_location.stack_file_for("x/stack.json") == Path("x/stack.json")
+    assert stack_location.stack_file_for(str(tmp_path / "stack.json")) == tmp_path / "stack.json"
     assert stack_location.how_to_start(3001) == "make run PORT=3001"
