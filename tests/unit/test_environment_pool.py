@@ -12,7 +12,6 @@ from unittest.mock import patch
 import pytest
 
 from pokedex_local.lambda_env import cold_start_pace, environment, logs
-from pokedex_local.lambda_env import pool as pool_module
 from pokedex_local.lambda_env.config import FunctionConfig
 from pokedex_local.lambda_env.environment import Outcome
 from pokedex_local.lambda_env.fork_server_client import SpawnError
@@ -38,7 +37,7 @@ def run(scenario: Scenario, **settings: Any) -> None:
 
     async def main() -> None:
         fork_server = FakeForkServer()
-        with patch.object(pool_module, "ForkServer", lambda _config: fork_server):
+        with patch("pokedex_local.lambda_env.pool.ForkServer", lambda _config: fork_server):
             pool = EnvironmentPool(config)
         await pool.start()
         try:

@@ -31,8 +31,7 @@ from pokedex_local.tier.supervisor import Supervisor
 
 APP_USER = API_FUNCTION.database_role  # created by migrations/0003_app_role.sql
 HOST = "127.0.0.1"
-# Where the function's reads go: the one endpoint (the writer), or a replica's.
-READS = ("writer", "replica")
+READS = ("writer", "replica")  # where the function's reads go: the writer, or a replica
 
 
 class LocalTier:
