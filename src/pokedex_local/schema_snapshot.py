@@ -93,6 +93,8 @@ _ROLE_FLAGS = (
 )  # fmt: skip
 _KINDS = {"r": "table", "p": "table", "v": "view", "m": "materialized view", "S": "sequence"}
 
+DESCRIPTION = "Write the schema the migrations build (make schema) as committed text."
+
 
 def describe(conn: psycopg.Connection[Any]) -> str:
     """The snapshot text of the database ``conn`` is connected to."""
@@ -209,7 +211,7 @@ def fresh_snapshot() -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(description=DESCRIPTION)
     parser.add_argument("--out", type=Path, default=SNAPSHOT, help=f"default: {SNAPSHOT}")
     args = parser.parse_args(argv)
     args.out.write_text(fresh_snapshot(), encoding="utf-8")
