@@ -23,6 +23,7 @@ import psycopg
 SNAPSHOT = Path(__file__).parents[2] / "tests" / "integration" / "schema_snapshot.txt"
 REGENERATE = "make schema"
 OWNER = "<owner>"
+DESCRIPTION = "Write the schema the migrations build (make schema) as committed text."
 
 _HEADER = f"""\
 # The schema the migrations build, from the catalogs of a freshly migrated database.
@@ -92,8 +93,6 @@ _ROLE_FLAGS = (
     "superuser", "inherit", "createrole", "createdb", "login", "replication", "bypassrls",
 )  # fmt: skip
 _KINDS = {"r": "table", "p": "table", "v": "view", "m": "materialized view", "S": "sequence"}
-
-DESCRIPTION = "Write the schema the migrations build (make schema) as committed text."
 
 
 def describe(conn: psycopg.Connection[Any]) -> str:
