@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,42 @@ def test_stop_also_stops_a_postmaster_restarted_with_pg_ctl(tier_dir: Path) -> N
         tier.stop()
     # Then that postmaster is stopped too
     assert wait_gone([started, restarted], deadline_s=0) == []
+
+
+def pg_ctl(tier: LocalTier, *args: str) -> None:
+    logs = tier.home_dir / "logs" / "pg_ctl.log"
+    done = subprocess.run(
+        [str(bindir() / "pg_ctl"), *args, "-w", "-l", str(logs), "-D", str(tier.data_dir)],
+        capture_output=True, text=True, timeout=60, cwd="/", **service_user().popen_kwargs(),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_supervisor_leaves_a_postmaster_an_operator_started_to_them(tier_dir: Path) -> None:
+    # Given a supervised tier whose PostgreSQL an operator restarts, and wins the race: the
+    # supervisor is held back (its lock) until pg_ctl's postmaster is up
+    tier = LocalTier(tier_dir, migrate=False).start()
+    try:
+        assert tier.supervisor is not None
+        with tier.supervisor.lock:
+            pg_ctl(tier, "restart", "-m", "fast")
+            theirs = running_postmaster(tier.data_dir)
+        # Then the supervisor stops watching PostgreSQL instead of starting one that would
+        # fail on the lock file, again and again; the tier serves through the operator's
+        deadline = time.monotonic() + 10
+        while "postgres" in tier.supervisor.starters and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "postgres" not in tier.supervisor.starters
+        time.sleep(1.0)  # several of the supervisor's polls
+        assert running_postmaster(tier.data_dir) == theirs
+        assert [r.name for r in tier.supervisor.restarts] == ["postgres"]
+        with connect(tier.pgbouncer) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        tier.stop()
+    # And it is still stopped with the tier
+    assert theirs is not None
+    assert wait_gone([theirs], deadline_s=0) == []
 
 
 def test_the_cli_refuses_a_state_directory_in_use(tier: LocalTier) -> None:

@@ -13,6 +13,7 @@ from psycopg import sql
 from pokedex_local.tier.certs import Certificate
 from pokedex_local.tier.endpoint import Endpoint
 from pokedex_local.tier.errors import TierError
+from pokedex_local.tier.postmaster import StartedElsewhere, running_postmaster
 from pokedex_local.tier.processes import Child, run, spawn, wait_ready
 from pokedex_local.tier.service_user import ServiceUser
 
@@ -99,7 +100,14 @@ def configure(data_dir: Path, *, port: int, max_connections: int, cert: Certific
 def start_server(
     data_dir: Path, log: Path, owner: Endpoint, user: ServiceUser, *, name: str = "postgres"
 ) -> Child:
-    """The postmaster of ``data_dir`` (the primary, or the standby), ready for logins."""
+    """The postmaster of ``data_dir`` (the primary, or the standby), ready for logins.
+
+    Refused (StartedElsewhere) while a postmaster started outside the tier serves it: the
+    port would answer for that one, and this one would exit on the lock file.
+    """
+    running = running_postmaster(data_dir)
+    if running is not None:
+        raise StartedElsewhere(data_dir, running)
     # The postmaster runs in the foreground so its pid is ours. SIGINT is its fast shutdown,
     # exactly what `pg_ctl stop -m fast` sends.
     child = spawn(

@@ -21,6 +21,15 @@ from pokedex_local.tier.processes import alive
 PID_FILE = "postmaster.pid"
 
 
+class StartedElsewhere(RuntimeError):
+    """The data directory already has a running postmaster that the tier did not start
+    (an operator's `pg_ctl start`): a second one would only fail on its lock file."""
+
+    def __init__(self, data_dir: Path, pid: int) -> None:
+        super().__init__(f"{data_dir} is already served by postmaster pid {pid}")
+        self.pid = pid
+
+
 def running_postmaster(data_dir: Path) -> int | None:
     """The pid of the postmaster serving ``data_dir`` now, or None."""
     try:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pokedex_local.tier.postmaster import StartedElsewhere
 from pokedex_local.tier.processes import OUTLIVES_CHILDREN, Child
 
 POLL_S = 0.1
@@ -85,6 +86,19 @@ class Supervisor:
                     child = self.starters[name]()
                     self.children[name] = child
                     self.on_restart(child)
+            except StartedElsewhere as exc:
+                # An operator restarted it (pg_ctl restart): theirs serves the same port
+                # and files. Left to them, and no longer watched; the tier still stops it,
+                # by its data directory, when it stops.
+                logger.warning(
+                    "%s was started outside the stack (pid %d); the stack uses it, no "
+                    "longer restarts it, and stops it on the way out",
+                    name,
+                    exc.pid,
+                )
+                del self.starters[name]
+                record.ready_at = time.monotonic()
+                return
             except Exception as exc:  # any failure to start: log it, wait, try again
                 logger.warning("%s did not start (attempt %d): %s", name, record.attempts, exc)
                 self._stopping.wait(pause)
