@@ -111,6 +111,7 @@ def main(argv: list[str] | None = None) -> None:
     if problems := preflight.value_problems(args):
         sys.exit("make run: " + "\n".join(problems))
     # Before anything else: a second stack aimed at this state must not touch it.
+    fresh = not state_dir.exists()
     try:
         lock = lock_state_dir(state_dir)
     except StateBusy as busy:
@@ -118,6 +119,7 @@ def main(argv: list[str] | None = None) -> None:
     except TierError as exc:
         sys.exit(f"make run: {exc}")
     if problems := preflight.port_problems(args):
+        lock.withdraw(made_the_directory=fresh)
         sys.exit("make run: " + "\n".join(problems))
     if args.cpu_share and not args.cpu_group:
         args.cpu_group = str(_cpu_parent())

@@ -53,6 +53,15 @@ class StateLock:
             os.close(self.fd)  # closing the last descriptor releases the flock
             self.fd = None
 
+    def withdraw(self, made_the_directory: bool) -> None:
+        """Release, and take back the lock file (and the directory, if this start made it
+        and it is still empty): a start refused after locking leaves nothing behind."""
+        self.release()
+        self.path.unlink(missing_ok=True)
+        if made_the_directory:
+            with contextlib.suppress(OSError):
+                self.path.parent.rmdir()
+
     @contextlib.contextmanager
     def across_exec(self) -> Iterator[None]:
         """Within: an exec of this process (the same pid) carries the lock on."""
