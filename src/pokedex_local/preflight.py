@@ -53,12 +53,9 @@ def environment_problems() -> list[str]:
 
 
 def value_problems(args: argparse.Namespace) -> list[str]:
-    """Flags (or the variables behind them) whose values are out of range."""
+    """Flags (or the variables behind them) whose values are out of range. Those with a
+    set of choices are checked by argparse, and their variables by environment_problems."""
     problems = []
-    if args.via not in VIAS:
-        problems.append(f"--via {args.via!r}: must be one of {', '.join(VIAS)}")
-    if args.reads not in READS:
-        problems.append(f"--reads {args.reads!r}: must be one of {', '.join(READS)}")
     try:
         pgbouncer.pool_size(args.db_max_connections, pooling.MAX_CONNECTIONS_PERCENT)
         if args.db_max_connections > MAX_CONNECTIONS:

@@ -32,10 +32,15 @@ KEEP_ROOT = "POKEDEX_KEEP_ROOT"
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 
 
+def keeps_root() -> bool:
+    """Whether the user asked the stack to stay root (POKEDEX_KEEP_ROOT=1)."""
+    return os.environ.get(KEEP_ROOT) == "1"
+
+
 def run_as_service_account(module: str, argv: Sequence[str], state_dir: Path) -> None:
     """If root: give ``state_dir`` to the service account and exec ``python -m module argv``
     as it (never returns). Otherwise, or when that cannot work, return and carry on."""
-    if os.geteuid() != 0 or os.environ.get(DROPPED) or os.environ.get(KEEP_ROOT) == "1":
+    if os.geteuid() != 0 or os.environ.get(DROPPED) or keeps_root():
         return
     user = service_user()
     if not user.switches:

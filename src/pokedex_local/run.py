@@ -36,6 +36,7 @@ from pokedex_local.stack_description import (
     write_stack,
 )
 from pokedex_local.tier import LocalTier, TierError
+from pokedex_local.tier.description import VIAS
 from pokedex_local.tier.service_user import service_user
 from pokedex_local.tier.state_lock import StateBusy, lock_state_dir
 from pokedex_local.tier.tier import READS
@@ -60,7 +61,7 @@ def parser() -> argparse.ArgumentParser:
     via = os.environ.get("POKEDEX_VIA", "proxy")
     parser.add_argument(
         "--via",
-        choices=("proxy", "direct"),
+        choices=VIAS,
         default=via,
         help="how the function reaches the database: through PgBouncer (proxy) or straight "
         f"to PostgreSQL (direct, the original problem) [env POKEDEX_VIA, default {via}]",
@@ -158,10 +159,11 @@ def main(argv: list[str] | None = None) -> None:
                 gateway.openapi = openapi.render().encode()
                 gateway.mode = f"function → {'PgBouncer' if args.via == 'proxy' else 'PostgreSQL'}"
                 gateway.mode += " · reads → standby" if args.reads == "replica" else ""
+                servers = tier.describe()
                 gateway.database_watch = DatabaseWatch(
-                    tier.describe()["postgres"],
-                    tier.describe()["pgbouncer"] if args.via == "proxy" else None,
-                    tier.describe().get("standby"),
+                    servers["postgres"],
+                    servers["pgbouncer"] if args.via == "proxy" else None,
+                    servers.get("standby"),
                 )
                 description = describe(args.via, gateway, pool, tier)
                 description["state_dir"] = str(state_dir)
@@ -196,7 +198,7 @@ def _cpu_parent() -> Path:
             "--cpu-share (CPU_SHARE=1) needs root, to make a cgroup, or --cpu-group naming "
             "a cgroup v1 cpu group this user may create groups in"
         )
-    account = service_user() if not os.environ.get(privileges.KEEP_ROOT) else None
+    account = None if privileges.keeps_root() else service_user()
     uid, gid = (account.uid, account.gid) if account else (0, 0)
     try:
         return cpu_share.make_parent(uid, gid)

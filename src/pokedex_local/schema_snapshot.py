@@ -169,7 +169,6 @@ class _Snapshot:
         return OWNER if role == self._owner else role
 
     def _grant(self, privilege: str, grantee: str, grantable: bool) -> None:
-        grantee = self._grantee(grantee)
         self._grantees.add(grantee)
         option = " with grant option" if grantable else ""
         self._lines.append(f"  grant {privilege} to {grantee}{option}")

@@ -10,13 +10,11 @@ recycled by an unrelated process is left alone.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
-import time
 from pathlib import Path
 
-from pokedex_local.tier.processes import alive
+from pokedex_local.tier.processes import alive, terminate
 
 PID_FILE = "postmaster.pid"
 
@@ -49,24 +47,6 @@ def stop_postmaster(data_dir: Path, deadline_s: float = 10.0) -> int | None:
     """Fast shutdown (SIGINT, what `pg_ctl stop -m fast` sends) of the postmaster of
     ``data_dir``, SIGKILL after ``deadline_s``; the pid it stopped, or None."""
     pid = running_postmaster(data_dir)
-    if pid is None:
-        return None
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGINT)
-    end = time.monotonic() + deadline_s
-    while alive(pid) and time.monotonic() < end:
-        time.sleep(0.05)
-    if alive(pid):
-        _kill(pid)
+    if pid is not None:
+        terminate(pid, signal.SIGINT, deadline_s)
     return pid
-
-
-def _kill(pid: int) -> None:
-    # A postmaster started by the tier or by pg_ctl leads its own process group, with its
-    # backends in it: the group goes down together. One that does not lead a group is
-    # killed alone, so no unrelated group is hit.
-    with contextlib.suppress(ProcessLookupError):
-        if os.getpgid(pid) == pid:
-            os.killpg(pid, signal.SIGKILL)
-        else:
-            os.kill(pid, signal.SIGKILL)

@@ -151,9 +151,14 @@ def stop_leftover(record: dict[str, Any], deadline_s: float = 10.0) -> None:
     The command-line check keeps a recycled pid, now someone else's process, out of harm.
     """
     pid = int(record["pid"])
-    if not alive(pid) or cmdline(pid) != record["cmdline"]:
-        return
-    os.kill(pid, int(record["signal"]))
+    if alive(pid) and cmdline(pid) == record["cmdline"]:
+        terminate(pid, int(record["signal"]), deadline_s)
+
+
+def terminate(pid: int, stop_signal: int, deadline_s: float) -> None:
+    """Send ``stop_signal``, wait up to ``deadline_s`` for ``pid`` to go, then SIGKILL it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, stop_signal)
     end = time.monotonic() + deadline_s
     while alive(pid) and time.monotonic() < end:
         time.sleep(0.05)
@@ -162,9 +167,14 @@ def stop_leftover(record: dict[str, Any], deadline_s: float = 10.0) -> None:
 
 
 def _kill_group(pid: int) -> None:
-    # Each child leads its own process group: this also takes PostgreSQL's backends down.
+    # A server the tier or pg_ctl started leads its own process group, with its backends
+    # in it: the group goes down together. A process that does not lead a group is killed
+    # alone, so no unrelated group is hit.
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGKILL)
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGKILL)
 
 
 def cmdline(pid: int) -> str:
