@@ -20,6 +20,7 @@ from pokedex import deadlines, pooling
 from pokedex_local.tier import Endpoint, LocalTier, pgbouncer, secrets_server
 from pokedex_local.tier.processes import alive
 from pokedex_local.tier.service_user import service_user
+from tests.integration.test_supervision import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -135,9 +136,7 @@ def test_pgbouncer_closes_idle_connections_above_the_idle_share(tier_dir: Path) 
             for thread in threads:
                 thread.join()
             assert servers()["sv_idle"] >= 14  # all 14 opened, now idle
-            deadline = time.monotonic() + 10
-            while servers()["sv_idle"] > 8 and time.monotonic() < deadline:
-                time.sleep(0.2)
+            wait_until(lambda: servers()["sv_idle"] <= 8, 10)
             assert servers()["sv_idle"] == 8
 
 

@@ -20,6 +20,7 @@ from pokedex_local.tier.postmaster import running_postmaster
 from pokedex_local.tier.processes import alive
 from pokedex_local.tier.service_user import service_user
 from pokedex_local.tier.state_lock import StateBusy
+from tests.integration.test_supervision import wait_until
 from tests.integration.test_tier import config_value, connect, wait_gone
 
 pytestmark = pytest.mark.integration
@@ -62,18 +63,21 @@ def test_stop_leaves_no_process_and_a_second_start_replaces_the_state(tier_dir: 
     assert wait_gone(list(second.pids.values()) + leftover, deadline_s=0) == []
 
 
+def pg_ctl(tier: LocalTier, *args: str) -> None:
+    logs = tier.home_dir / "logs" / "pg_ctl.log"
+    done = subprocess.run(
+        [str(bindir() / "pg_ctl"), *args, "-w", "-l", str(logs), "-D", str(tier.data_dir)],
+        capture_output=True, text=True, timeout=60, cwd="/", **service_user().popen_kwargs(),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def test_stop_also_stops_a_postmaster_restarted_with_pg_ctl(tier_dir: Path) -> None:
     # Given a tier whose PostgreSQL an operator restarted: a new postmaster, no child of it
     tier = LocalTier(tier_dir, migrate=False, supervise=False).start()
     try:
         started = tier.pids["postgres"]
-        logs = tier.home_dir / "logs" / "pg_ctl.log"
-        pg_ctl = [str(bindir() / "pg_ctl"), "restart", "-w", "-m", "fast", "-l", str(logs)]
-        restart = subprocess.run(
-            [*pg_ctl, "-D", str(tier.data_dir)], capture_output=True, text=True, timeout=60,
-            cwd="/", **service_user().popen_kwargs(),
-        )  # fmt: skip
-        assert restart.returncode == 0, restart.stdout + restart.stderr
+        pg_ctl(tier, "restart", "-m", "fast")
         restarted = running_postmaster(tier.data_dir)
         assert restarted is not None
         assert restarted != started
@@ -82,15 +86,6 @@ def test_stop_also_stops_a_postmaster_restarted_with_pg_ctl(tier_dir: Path) -> N
         tier.stop()
     # Then that postmaster is stopped too
     assert wait_gone([started, restarted], deadline_s=0) == []
-
-
-def pg_ctl(tier: LocalTier, *args: str) -> None:
-    logs = tier.home_dir / "logs" / "pg_ctl.log"
-    done = subprocess.run(
-        [str(bindir() / "pg_ctl"), *args, "-w", "-l", str(logs), "-D", str(tier.data_dir)],
-        capture_output=True, text=True, timeout=60, cwd="/", **service_user().popen_kwargs(),
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_the_supervisor_leaves_a_postmaster_an_operator_started_to_them(tier_dir: Path) -> None:
@@ -104,10 +99,7 @@ def test_the_supervisor_leaves_a_postmaster_an_operator_started_to_them(tier_dir
             theirs = running_postmaster(tier.data_dir)
         # Then the supervisor stops watching PostgreSQL instead of starting one that would
         # fail on the lock file, again and again; the tier serves through the operator's
-        deadline = time.monotonic() + 10
-        while "postgres" in tier.supervisor.starters and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert "postgres" not in tier.supervisor.starters
+        wait_until(lambda: "postgres" not in tier.supervisor.starters, 10)
         time.sleep(1.0)  # several of the supervisor's polls
         assert running_postmaster(tier.data_dir) == theirs
         assert [r.name for r in tier.supervisor.restarts] == ["postgres"]
