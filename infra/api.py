@@ -14,7 +14,7 @@ from constructs import Construct
 
 from infra import nag
 from infra.auth import Auth
-from infra.database import READ_ENDPOINT_ENVIRONMENT, Database
+from infra.database import Database
 from infra.functions import FunctionTier
 from infra.profiles import Profile
 from pokedex.function_spec import API_FUNCTION
@@ -62,7 +62,7 @@ def _specified(environment: dict[str, str]) -> dict[str, str]:
     run` gives the function the same names (pokedex_local/run.py). The read endpoint's
     variables are optional: only a database with a read-only endpoint (engine=aurora) sets
     them, and the function falls back to DB_ENDPOINT without them."""
-    if set(environment) - set(READ_ENDPOINT_ENVIRONMENT) != set(API_FUNCTION.environment):
+    if set(environment) - set(API_FUNCTION.optional_environment) != set(API_FUNCTION.environment):
         raise ValueError(
             f"the API function's environment {sorted(environment)} is not the one "
             f"pokedex/function_spec.py specifies: {sorted(API_FUNCTION.environment)}"

@@ -76,10 +76,15 @@ def drop_redundant_cluster_dependency(
     itself is already implied by the group's Ref to it, and cfn-lint warns about it (W3005).
     The instances are the dependencies that matter: a target without them is unavailable.
     """
+    instances = [child for child in cluster.node.find_all() if isinstance(child, rds.CfnDBInstance)]
+    _target_group(proxy).add_override("DependsOn", [instance.logical_id for instance in instances])
+
+
+def _target_group(proxy: rds.DatabaseProxy) -> rds.CfnDBProxyTargetGroup:
+    """The proxy's target group, which CDK makes when the proxy is given its cluster."""
     target_group = proxy.node.find_child("ProxyTargetGroup")
     assert isinstance(target_group, rds.CfnDBProxyTargetGroup)
-    instances = [child for child in cluster.node.find_all() if isinstance(child, rds.CfnDBInstance)]
-    target_group.add_override("DependsOn", [instance.logical_id for instance in instances])
+    return target_group
 
 
 def read_only_endpoint(
@@ -105,7 +110,5 @@ def read_only_endpoint(
         target_role="READ_ONLY",
     )
     # Created once the proxy has its target: the endpoint has nothing to serve before.
-    target_group = proxy.node.try_find_child("ProxyTargetGroup")
-    if target_group is not None:
-        endpoint.node.add_dependency(target_group)
+    endpoint.node.add_dependency(_target_group(proxy))
     return endpoint

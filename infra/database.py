@@ -39,10 +39,6 @@ OWNER_USERNAME = "postgres"
 # Relative to the function package, as DB_SSLROOTCERT takes it.
 AMAZON_ROOT_CAS = "amazon-root-cas.pem"
 APP_USERNAME = API_FUNCTION.database_role  # created by migrations/0003_app_role.sql
-# Where the function sends the reads no request changes (the Pokédex) when the database has
-# a read-only endpoint; without them it sends them to DB_ENDPOINT. DB_READ_PORT is left to
-# its default, DB_PORT: the endpoint listens on the proxy's port.
-READ_ENDPOINT_ENVIRONMENT = API_FUNCTION.optional_environment
 
 
 class Database(Construct):
@@ -57,7 +53,6 @@ class Database(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self._profile = profile
-        self.engine = engine
         vpc = network.vpc
         # No default outbound rules: PostgreSQL opens no connections, and CDK adds the
         # proxy → database rule (both directions) when it attaches the proxy to the instance.

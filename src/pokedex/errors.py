@@ -26,11 +26,7 @@ class PokedexError(Exception):
     expose = False
 
     def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or self.default_message())
-
-    @classmethod
-    def default_message(cls) -> str:
-        return cls.default
+        super().__init__(message or self.default)
 
     @property
     def message(self) -> str:
@@ -38,7 +34,7 @@ class PokedexError(Exception):
 
     @property
     def public_message(self) -> str:
-        return self.message if self.expose else self.default_message()
+        return self.message if self.expose else self.default
 
 
 class BadRequest(PokedexError):

@@ -16,7 +16,8 @@ _GET = load_query("get_pokemon")
 # Without a limit a filtered list is returned whole: more than there are Pokémon.
 _ALL = 100_000
 _DIGITS = re.compile(r"[0-9]{1,18}")
-_MAX_INTEGER = 2**31 - 1  # the column is a PostgreSQL integer
+# The largest dex_number the column can hold (a PostgreSQL integer): above it, no Pokémon.
+MAX_DEX_NUMBER = 2**31 - 1
 
 
 def parse_dex_number(raw: str) -> int:
@@ -62,7 +63,7 @@ def list_types(db: Runner) -> str:
 
 
 def get_pokemon(db: Runner, dex_number: int) -> str:
-    if dex_number > _MAX_INTEGER:
+    if dex_number > MAX_DEX_NUMBER:
         raise NotFound(f"no Pokémon with dex_number {dex_number}")
     row = db.run(
         lambda conn: conn.execute(_GET, {"dex_number": dex_number}).fetchone(), idempotent=True

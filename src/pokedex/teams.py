@@ -32,6 +32,7 @@ from pokedex.errors import (
     PreconditionRequired,
     UnsupportedMediaType,
 )
+from pokedex.pokemon import MAX_DEX_NUMBER
 
 _CREATE = load_query("team_create")
 _CLAIM = load_query("team_request_claim")
@@ -45,7 +46,6 @@ MAX_MEMBERS = 6
 MAX_NAME = 100
 MAX_KEY = 255
 _FIELDS = {"name", "members"}
-_MAX_DEX = 2**31 - 1  # an integer column
 _KEY = re.compile(rf"[\x21-\x7e]{{1,{MAX_KEY}}}")  # visible ASCII, as Stripe's keys are
 _ETAG = re.compile(r'"v([1-9][0-9]{0,9})"')
 T = TypeVar("T")
@@ -133,7 +133,7 @@ def _members(raw: Any) -> tuple[int, ...]:
             member = int(member)
         if not isinstance(member, int) or isinstance(member, bool) or member < 1:
             raise BadRequest(f"{shape}; {json.dumps(member)[:40]} is not a positive integer")
-        if member > _MAX_DEX:
+        if member > MAX_DEX_NUMBER:
             raise BadRequest(f"members: no Pokémon with dex_number {member}")
         members.append(member)
     return tuple(members)

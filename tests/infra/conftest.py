@@ -84,11 +84,6 @@ def prod() -> Synth:
     return synthesize("prod")
 
 
-@pytest.fixture(scope="session")
-def aurora_dev() -> Synth:
-    return synthesize("dev", AURORA)
-
-
 @pytest.fixture(scope="session", params=["dev", "prod"])
 def aurora(request: pytest.FixtureRequest) -> Synth:
     """engine=aurora in both profiles."""

@@ -14,22 +14,14 @@ from cfnlint.api import lint_file
 
 from infra import nag
 from infra.application import create_app
+from tests.infra.conftest import VARIANTS
 
 pytestmark = pytest.mark.infra
 
 SKIP_BUNDLING = {"aws:cdk:bundling-stacks": []}
-# The context of each checked variant beside the profile (as in conftest.VARIANTS).
+# The context of each checked variant, from conftest.VARIANTS: its profile and the rest.
 VARIANT_CONTEXT = {
-    "dev": {"profile": "dev"},
-    "prod": {"profile": "prod"},
-    "aurora-dev": {"profile": "dev", "engine": "aurora"},
-    "aurora-prod": {"profile": "prod", "engine": "aurora"},
-    "oidc-dev": {
-        "profile": "dev",
-        "jwt_issuer": "https://issuer.example.com/",
-        "jwt_audience": "pokedex-api",
-        "jwt_scopes": "teams.write",
-    },
+    name: {"profile": profile, **dict(context)} for name, (profile, context) in VARIANTS.items()
 }
 
 _CACHE: dict[str, tuple[set[tuple[str, str]], list[tuple[str, str, str]]]] = {}
