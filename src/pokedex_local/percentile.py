@@ -10,17 +10,24 @@ benchmarks all give figures that can be compared with one another.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 
 def percentile(values: Iterable[float], p: float) -> float | None:
     """The ``p``-th percentile (0-100) of ``values`` by nearest rank; None for no values."""
-    if not 0 <= p <= 100:
-        raise ValueError(f"a percentile is between 0 and 100, got {p}")
+    return percentiles(values, [p])[0]
+
+
+def percentiles(values: Iterable[float], ps: Sequence[float]) -> list[float | None]:
+    """Each ``ps``-th percentile (0-100) of ``values`` by nearest rank, in the order of
+    ``ps``, the values sorted once; None for each when there are no values."""
+    for p in ps:
+        if not 0 <= p <= 100:
+            raise ValueError(f"a percentile is between 0 and 100, got {p}")
     ordered = sorted(values)
     if not ordered:
-        return None
+        return [None] * len(ps)
     # Rounded first: p = 16.1 over 1,000 values gives 161.00000000000003 in floating point,
     # and its rank is 161, not 162.
-    rank = math.ceil(round(p * len(ordered) / 100, 9))
-    return ordered[max(rank, 1) - 1]
+    ranks = [math.ceil(round(p * len(ordered) / 100, 9)) for p in ps]
+    return [ordered[max(rank, 1) - 1] for rank in ranks]

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from pokedex_local.percentile import percentile
+from pokedex_local.percentile import percentile, percentiles
 
 
 def test_p99_of_a_hundred_values_is_the_ninety_ninth() -> None:
@@ -47,3 +47,17 @@ def test_no_values_have_no_percentile() -> None:
 def test_a_percentile_outside_0_to_100_is_refused(p: float) -> None:
     with pytest.raises(ValueError, match="between 0 and 100"):
         percentile([1.0], p)
+
+
+def test_percentiles_agree_with_percentile_for_each_p() -> None:
+    ps = [0, 1, 16.1, 50, 51, 95, 99, 99.9, 100]
+    rng = random.Random(11)
+    for n in (1, 2, 4, 7, 100, 1000):
+        values = [rng.uniform(0.0, 5.0) for _ in range(n)]
+        assert percentiles(values, ps) == [percentile(values, p) for p in ps]
+    assert percentiles([], ps) == [None] * len(ps)
+
+
+def test_percentiles_refuse_any_p_outside_0_to_100() -> None:
+    with pytest.raises(ValueError, match="between 0 and 100"):
+        percentiles([1.0], [50, 100.5])

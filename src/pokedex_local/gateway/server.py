@@ -268,7 +268,7 @@ class Gateway:
         return responses.gateway_error(refused.status, [header])
 
     async def _invoke(
-        self, request_id: str, payload: bytes, gone: Callable[[], bool] | None = None
+        self, request_id: str, payload: bytes, gone: Callable[[], bool]
     ) -> responses.HttpResponse:
         # Lambda's request id is a UUID of its own, distinct from the gateway's.
         lambda_request_id = events.new_lambda_request_id()
@@ -281,10 +281,8 @@ class Gateway:
         except TimeoutError:
             logger.error("integration timeout for %s (Lambda %s)", request_id, lambda_request_id)
             return responses.gateway_error(503)
-        except (Throttled, SpawnError):
+        except (Throttled, SpawnError, Abandoned):  # Abandoned: nobody is left to read it
             return responses.gateway_error(500)
-        except Abandoned:
-            return responses.gateway_error(500)  # nobody is left to read it
         if not outcome.ok:
             return responses.gateway_error(500)
         return responses.from_payload(outcome.payload)

@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 
+from pokedex.db import first_line
 from pokedex.function_spec import API_FUNCTION
 from pokedex_local.tier.pgbouncer import pool_totals
 from pokedex_local.tier.standby import replication_lag
@@ -61,7 +62,7 @@ class DatabaseWatch:
                         bouncer = bouncer or _connect(self._pgbouncer, "pgbouncer")
                     sample = _sample(postgres, bouncer, self._postgres["dbname"])
                 except psycopg.Error as exc:  # a restart, a full server: show it, go on
-                    sample = {"error": str(exc).strip().splitlines()[0][:200]}
+                    sample = {"error": first_line(exc)[:200]}
                     for conn in (postgres, bouncer):
                         if conn is not None:
                             conn.close()
@@ -99,14 +100,14 @@ def _sample_replica(
     try:
         replica = replication_lag(primary)
     except psycopg.Error as exc:
-        return standby, {"error": str(exc).strip().splitlines()[0][:200]}
+        return standby, {"error": first_line(exc)[:200]}
     try:
         standby = standby or _connect(endpoint)
         replica["backends"] = _roles(standby)
     except psycopg.Error as exc:
         if standby is not None:
             standby.close()
-        return None, {**replica, "error": str(exc).strip().splitlines()[0][:200]}
+        return None, {**replica, "error": first_line(exc)[:200]}
     return standby, replica
 
 

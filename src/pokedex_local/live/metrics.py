@@ -11,7 +11,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from pokedex_local.percentile import percentile
+from pokedex_local.percentile import percentiles
 
 KEEP_S = 120
 
@@ -25,13 +25,14 @@ class _Bucket:
     latencies: list[float] = field(default_factory=list)
 
     def figures(self) -> dict[str, Any]:
+        p50, p99 = percentiles(self.latencies, [50, 99])
         return {
             "second": self.second,
             "requests": self.requests,
             "server_errors": self.server_errors,
             "client_errors": self.client_errors,
-            "p50_ms": _ms(percentile(self.latencies, 50)),
-            "p99_ms": _ms(percentile(self.latencies, 99)),
+            "p50_ms": _ms(p50),
+            "p99_ms": _ms(p99),
         }
 
 

@@ -22,7 +22,7 @@ from pokedex_local.loadlab import wrk
 from pokedex_local.loadlab.driver import LoadResult, run_load
 from pokedex_local.loadlab.pgbench import run_pgbench
 from pokedex_local.loadlab.stack import RunningStack, StackError
-from pokedex_local.percentile import percentile
+from pokedex_local.percentile import percentiles
 
 GET_ONLY = {"get": 1.0}
 NOOP_HANDLER = "pokedex_local.loadlab.noop.handler"
@@ -30,6 +30,7 @@ TARGET_RATIO = 0.30
 
 
 def _summary(result: LoadResult) -> dict[str, Any]:
+    p50, p99 = percentiles(result.latencies_ms, [50, 99])
     return {
         "client": "python (aiohttp)",
         "clients": result.concurrency,
@@ -38,8 +39,8 @@ def _summary(result: LoadResult) -> dict[str, Any]:
         "failed": result.failed,
         "errors": dict(result.errors),
         "throughput_rps": result.served / result.wall_s if result.wall_s else 0.0,
-        "p50_ms": percentile(result.latencies_ms, 50),
-        "p99_ms": percentile(result.latencies_ms, 99),
+        "p50_ms": p50,
+        "p99_ms": p99,
     }
 
 

@@ -16,7 +16,7 @@ from pokedex_local.gateway.server import ADMIN_PATH
 from pokedex_local.loadlab.driver import LoadResult, run_load
 from pokedex_local.loadlab.sampler import Sampler, Window
 from pokedex_local.loadlab.stack import RunningStack
-from pokedex_local.percentile import percentile
+from pokedex_local.percentile import percentiles
 
 TOO_MANY = b"too many clients already"
 
@@ -64,6 +64,7 @@ def record(
     refusals: int,
 ) -> dict[str, Any]:
     errors: Counter[str] = Counter(result.errors)
+    p50, p95, p99 = percentiles(result.latencies_ms, [50, 95, 99])
     return {
         "mode": mode,
         "concurrency": result.concurrency,
@@ -71,9 +72,9 @@ def record(
         "served": result.served,
         "failed": result.failed,
         "throughput_rps": result.served / result.wall_s if result.wall_s else 0.0,
-        "p50_ms": percentile(result.latencies_ms, 50),
-        "p95_ms": percentile(result.latencies_ms, 95),
-        "p99_ms": percentile(result.latencies_ms, 99),
+        "p50_ms": p50,
+        "p95_ms": p95,
+        "p99_ms": p99,
         "errors": dict(errors),
         "writes_served": result.writes_served,
         "writes_failed": result.writes_failed,
