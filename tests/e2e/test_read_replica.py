@@ -14,8 +14,6 @@ import contextlib
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -28,6 +26,7 @@ import pytest
 from pokedex.function_spec import API_FUNCTION
 from pokedex.handler import HandlerState
 from pokedex_local import statement_log
+from pokedex_local.auth.token import bearer_minter
 from pokedex_local.faultlab.load import Load
 from pokedex_local.gateway.server import STATS_PATH
 from pokedex_local.loadlab.driver import Answer
@@ -175,15 +174,10 @@ def test_a_write_is_read_back_at_once_from_the_writer_while_the_standby_lags(
 
 
 def test_a_team_written_is_read_back_at_once_by_its_author(replica_stack: RunningStack) -> None:
-    auth = replica_stack.description.get("auth")
-    if auth is None:
+    if replica_stack.description.get("auth") is None:
         pytest.skip("the team routes and the JWT authorizer are not in this stack yet")
-    command = [sys.executable, "-m", "pokedex_local.auth.token", "--user", "ash"]
-    command += ["--state-dir", str(Path(auth["key_file"]).parent)]
-    minted = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
-    assert minted.returncode == 0, minted.stderr
     headers = {
-        "Authorization": f"Bearer {minted.stdout.splitlines()[-1]}",
+        "Authorization": bearer_minter(replica_stack.description)("ash"),
         "content-type": "application/json",
     }
     body = json.dumps({"name": "read your writes", "members": [25, 133]}).encode()
