@@ -60,6 +60,7 @@ KINDS = {
     # A new team for the lab's user: one transaction through the proxy per request.
     "write": RouteKind("write", 201, "POST"),
 }
+GET_ONLY = {"get": 1.0}  # GET /poke_info/{n}, n random among the seeded Pokémon
 
 
 def writes_in(mix: dict[str, float]) -> bool:
