@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from pokedex.function_spec import API_FUNCTION
+from pokedex_local.lambda_env import cpu_share
 from pokedex_local.tier import LocalTier
 
 # What --help says: a constant, since python -OO strips docstrings.
@@ -35,17 +36,13 @@ DESCRIPTION = "Cold start of the API handler at the CPU share each Lambda memory
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "memory.json"
-CPU_CGROUP = Path("/sys/fs/cgroup/cpu")
-ONE_VCPU_MB = 1769
-PERIOD_US = 100_000  # the kernel's default CFS period
 
 
 def cpu_group(memory_mb: int) -> Path:
-    group = CPU_CGROUP / f"pokedex-bench-{os.getpid()}-{memory_mb}"
+    group = cpu_share.CPU_CONTROLLER / f"pokedex-bench-{os.getpid()}-{memory_mb}"
     group.mkdir()
-    (group / "cpu.cfs_period_us").write_text(str(PERIOD_US))
-    quota = max(1000, round(PERIOD_US * memory_mb / ONE_VCPU_MB))
-    (group / "cpu.cfs_quota_us").write_text(str(quota))
+    (group / "cpu.cfs_period_us").write_text(str(cpu_share.PERIOD_US))
+    (group / "cpu.cfs_quota_us").write_text(str(cpu_share.quota_us(memory_mb)))
     return group
 
 
@@ -83,7 +80,7 @@ def measure(memory_mb: int, runs: int, env: dict[str, str]) -> dict[str, Any]:
     first = [s["first_ms"] for s in samples]
     return {
         "memory_mb": memory_mb,
-        "cpu_share": round(memory_mb / ONE_VCPU_MB, 4),
+        "cpu_share": round(memory_mb / cpu_share.ONE_VCPU_MB, 4),
         "runs": runs,
         "init_ms_median": round(statistics.median(init), 1),
         "first_invocation_ms_median": round(statistics.median(first), 1),
@@ -106,7 +103,7 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    if not (CPU_CGROUP / "cpu.cfs_quota_us").exists() or os.geteuid() != 0:
+    if not (cpu_share.CPU_CONTROLLER / "cpu.cfs_quota_us").exists() or os.geteuid() != 0:
         parser.error("needs root and the cgroup v1 cpu controller at /sys/fs/cgroup/cpu")
     with (
         tempfile.TemporaryDirectory(prefix="bench-memory-") as state,
@@ -120,7 +117,7 @@ def main() -> int:
         "at memory/1769 of one CPU with the cgroup v1 CFS quota",
         "chosen_memory_mb": API_FUNCTION.memory_mb,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
-        "period_us": PERIOD_US,
+        "period_us": cpu_share.PERIOD_US,
         "sizes": results,
     }
     args.output.write_text(json.dumps(report, indent=2) + "\n")

@@ -25,12 +25,11 @@ from pokedex_local.event_loop import run
 from pokedex_local.gateway import events
 from pokedex_local.gateway.child_process import GatewayProcess
 from pokedex_local.lambda_env.context import LambdaContext
-from pokedex_local.loadlab.driver import run_load
-from pokedex_local.loadlab.noop import handler as noop_handler
+from pokedex_local.loadlab.driver import GET_ONLY, run_load
+from pokedex_local.loadlab.references import NOOP_HANDLER
 from pokedex_local.percentile import percentile
 
 BENCHMARKS = Path(__file__).resolve().parent
-GET_ONLY = {"get": 1.0}  # GET /poke_info/{n}, n random among the seeded Pokémon
 
 
 def summary(latencies_ms: list[float], errors: int, seconds: float) -> dict[str, Any]:
@@ -157,8 +156,7 @@ def gateway_alone(work: Path, clients: int, duration_s: float) -> dict[str, Any]
     """The gateway and environments with the load lab's no-op function (no database): the
     ceiling the gateway itself puts on throughput."""
     work.mkdir()
-    handler = f"{noop_handler.__module__}.{noop_handler.__name__}"
-    gateway = GatewayProcess(work, "--handler", handler)
+    gateway = GatewayProcess(work, "--handler", NOOP_HANDLER)
     try:
         return closed_loop(gateway.url, clients, 3.0, duration_s)
     finally:

@@ -14,8 +14,6 @@ import contextlib
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -28,9 +26,12 @@ import pytest
 from pokedex.function_spec import API_FUNCTION
 from pokedex.handler import HandlerState
 from pokedex_local import statement_log
+from pokedex_local.auth.token import bearer_minter
+from pokedex_local.faultlab.faults import Target
 from pokedex_local.faultlab.load import Load
 from pokedex_local.gateway.server import STATS_PATH
 from pokedex_local.loadlab.driver import Answer
+from pokedex_local.loadlab.sampler import SCANS
 from pokedex_local.loadlab.stack import RunningStack
 from pokedex_local.loadlab.stack import start as start_stack
 from pokedex_local.tier import Endpoint
@@ -76,10 +77,7 @@ def pokemon_scans(stack: RunningStack, server: str) -> int:
     """Scans of the pokemon table ``server`` has run: each server counts its own (a
     standby's statistics are not replicated), so the reads each one served."""
     with psycopg.connect(stack.conninfo(server), autocommit=True) as conn:
-        row = conn.execute(
-            "SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) FROM pg_stat_user_tables"
-            " WHERE relname = 'pokemon'"
-        ).fetchone()
+        row = conn.execute(SCANS).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -105,14 +103,6 @@ def function_app(stack: RunningStack, monkeypatch: pytest.MonkeyPatch) -> Handle
     for name, value in stack.description["function"]["env"].items():
         monkeypatch.setenv(name, value)
     return HandlerState.from_env()
-
-
-def tier_pids(stack: RunningStack) -> dict[str, int]:
-    """The tier's children now: tier.json is rewritten when the supervisor replaces one."""
-    state_dir = stack.log_path.parent if stack.log_path else None
-    assert state_dir is not None
-    pids: dict[str, int] = json.loads((state_dir / "tier.json").read_text())["pids"]
-    return pids
 
 
 def test_list_and_item_reads_are_served_by_the_standby(replica_stack: RunningStack) -> None:
@@ -175,15 +165,10 @@ def test_a_write_is_read_back_at_once_from_the_writer_while_the_standby_lags(
 
 
 def test_a_team_written_is_read_back_at_once_by_its_author(replica_stack: RunningStack) -> None:
-    auth = replica_stack.description.get("auth")
-    if auth is None:
+    if replica_stack.description.get("auth") is None:
         pytest.skip("the team routes and the JWT authorizer are not in this stack yet")
-    command = [sys.executable, "-m", "pokedex_local.auth.token", "--user", "ash"]
-    command += ["--state-dir", str(Path(auth["key_file"]).parent)]
-    minted = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
-    assert minted.returncode == 0, minted.stderr
     headers = {
-        "Authorization": f"Bearer {minted.stdout.splitlines()[-1]}",
+        "Authorization": bearer_minter(replica_stack.description)("ash"),
         "content-type": "application/json",
     }
     body = json.dumps({"name": "read your writes", "members": [25, 133]}).encode()
@@ -231,7 +216,9 @@ class ReadLoad:
 
 
 def test_a_killed_standby_costs_at_most_the_reads_in_flight(replica_stack: RunningStack) -> None:
-    pid = tier_pids(replica_stack)["standby"]
+    # The tier's children are in tier.json, rewritten when the supervisor replaces one
+    tier = Target(replica_stack, Path(replica_stack.description["state_dir"]))
+    pid = tier.pid("standby")
     with ReadLoad(replica_stack.api_url) as load:
         time.sleep(2.0)  # every client's environment warm, reading from the standby
         writer_before = pokemon_scans(replica_stack, "postgres")
@@ -242,7 +229,7 @@ def test_a_killed_standby_costs_at_most_the_reads_in_flight(replica_stack: Runni
         # Then the reads continue on the writer
         on_writer = pokemon_scans(replica_stack, "postgres") - writer_before
         # and the supervisor has brought the standby back
-        back = tier_pids(replica_stack)["standby"]
+        back = tier.pid("standby")
         # which gets the reads again once the function's cool-down (5 s) has passed
         time.sleep(6.0)
         standby_mark = pokemon_scans(replica_stack, "standby")

@@ -38,7 +38,9 @@ import psycopg
 from pokedex_local.auth.token import bearer_minter
 from pokedex_local.faultlab import faults
 from pokedex_local.faultlab.faults import Target
+from pokedex_local.faultlab.load import REQUEST_TIMEOUT_S
 from pokedex_local.loadlab import stack as stacks
+from pokedex_local.loadlab.driver import write_headers
 
 # What --help says: a constant, since python -OO strips docstrings.
 DESCRIPTION = "Nothing acknowledged is lost, nothing is written twice: team writes across crashes."
@@ -63,11 +65,7 @@ async def _write_one(
     session: aiohttp.ClientSession, base_url: str, auth: str, name: str, ledger: Ledger
 ) -> None:
     body = json.dumps({"name": name, "members": [25, 133]})
-    headers = {
-        "authorization": auth,
-        "content-type": "application/json",
-        "idempotency-key": str(uuid.uuid4()),
-    }
+    headers = write_headers(auth)
     give_up = time.monotonic() + GIVE_UP_S
     while time.monotonic() < give_up:
         try:
@@ -94,7 +92,7 @@ async def write_until(
     """``writers`` clients, round-robin over the owners, writing for ``seconds``."""
     owners = list(auths)
     deadline = time.monotonic() + seconds
-    timeout = aiohttp.ClientTimeout(total=35)
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
 
     async def writer(index: int, session: aiohttp.ClientSession) -> None:
         owner = owners[index % len(owners)]

@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,9 +50,7 @@ class Target:
         return int(tier["pids"][name])
 
     def admin(self) -> dict[str, Any]:
-        with urllib.request.urlopen(self.stack.description["admin_url"], timeout=5) as response:
-            found: dict[str, Any] = json.loads(response.read())
-            return found
+        return self.stack.admin()
 
     def owner_conninfo(self) -> str:
         return self.stack.conninfo("postgres")

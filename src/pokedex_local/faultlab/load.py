@@ -10,12 +10,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from pokedex_local.loadlab.driver import Answer, drive
+from pokedex_local.loadlab.driver import GET_ONLY, Answer, drive
 
 # Longer than the function's timeout: a request the stack never answers is the stack's
 # failure ("client timeout"), not the client's impatience.
 REQUEST_TIMEOUT_S = 35.0
-GET_ONLY = {"get": 1.0}
 
 
 @dataclass

@@ -17,11 +17,9 @@ import statistics
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-from pokedex_local.gateway.server import ADMIN_PATH
 from pokedex_local.loadlab import stack as stacks
 from pokedex_local.loadlab import wrk
 from pokedex_local.loadlab.sampler import Window
@@ -118,7 +116,7 @@ def burst(mode: str, args: argparse.Namespace, state_dir: Path) -> dict[str, Any
             )
             after_window = sampler.take()
         # Asked once, with time to answer: a gateway drowning (direct mode) may be slow.
-        envs = environments(stack.api_url)
+        envs = stack.admin(timeout=60)
         memory = environments_pss_mb(envs)
         last_warm = envs.get("last_cold_start_done")
         return {
@@ -142,12 +140,6 @@ def burst(mode: str, args: argparse.Namespace, state_dir: Path) -> dict[str, Any
         }
     finally:
         stack.stop()
-
-
-def environments(api_url: str) -> dict[str, Any]:
-    with urllib.request.urlopen(api_url + ADMIN_PATH, timeout=60) as answer:
-        summary: dict[str, Any] = json.loads(answer.read())
-    return summary
 
 
 def environments_pss_mb(summary: dict[str, Any]) -> dict[str, Any]:

@@ -81,7 +81,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument(
         "--mix",
-        default="get=0.85,list=0.05,absent=0.05,invalid=0.05",
+        default=PROFILES["read"],
         help="weights of the routes: get, list, absent, invalid, and write (POST /teams with"
         " a token and an Idempotency-Key, counted apart) [%(default)s]",
     )

@@ -60,6 +60,7 @@ KINDS = {
     # A new team for the lab's user: one transaction through the proxy per request.
     "write": RouteKind("write", 201, "POST"),
 }
+GET_ONLY = {"get": 1.0}  # GET /poke_info/{n}, n random among the seeded Pokémon
 
 
 def writes_in(mix: dict[str, float]) -> bool:
@@ -178,7 +179,7 @@ async def drive(
         rng = random.Random(seed * 100_003 + index)
         while running():
             kind = rng.choices(kinds, weights)[0]
-            headers = _write_headers(authorization) if kind.writes else None
+            headers = write_headers(authorization) if kind.writes else None
             sent = time.monotonic()
             try:
                 async with session.request(
@@ -259,7 +260,8 @@ async def run_load(
     return result
 
 
-def _write_headers(authorization: str | None) -> dict[str, str]:
+def write_headers(authorization: str | None) -> dict[str, str]:
+    """A team write's headers: the bearer token, JSON, and an Idempotency-Key of its own."""
     return {
         "authorization": authorization or "",
         "content-type": "application/json",

@@ -19,12 +19,11 @@ from pokedex.function_spec import API_FUNCTION
 from pokedex_local.event_loop import run as run_loop
 from pokedex_local.gateway.child_process import GatewayProcess
 from pokedex_local.loadlab import wrk
-from pokedex_local.loadlab.driver import LoadResult, run_load
+from pokedex_local.loadlab.driver import GET_ONLY, LoadResult, run_load
 from pokedex_local.loadlab.pgbench import run_pgbench
 from pokedex_local.loadlab.stack import RunningStack, StackError
 from pokedex_local.percentile import percentiles
 
-GET_ONLY = {"get": 1.0}
 NOOP_HANDLER = "pokedex_local.loadlab.noop.handler"
 TARGET_RATIO = 0.30
 

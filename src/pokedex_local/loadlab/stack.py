@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,12 @@ class RunningStack:
         credentials the stack gave its function (the endpoint accepts no others)."""
         env = self.description["function"]["env"]
         return secrets_server.client_for(self.description["secrets_endpoint"], env)
+
+    def admin(self, timeout: float = 5.0) -> dict[str, Any]:
+        """The gateway's environment summary, from the admin_url stack.json gives."""
+        with urllib.request.urlopen(self.description["admin_url"], timeout=timeout) as answer:
+            summary: dict[str, Any] = json.loads(answer.read())
+        return summary
 
     def postgres_log(self) -> Path | None:
         logs = self.description.get("logs_dir")
