@@ -15,7 +15,7 @@ from typing import Any
 from pokedex import http, listing, pokemon, teams
 from pokedex.db import DatabaseClient, Runner
 from pokedex.errors import BadRequest, PokedexError
-from pokedex.observability import configure_logging
+from pokedex.observability import configure_logging, log_info_line
 from pokedex.reads import ReadRouting
 from pokedex.secrets import SecretCache, SecretsManagerClient
 from pokedex.settings import Settings
@@ -184,9 +184,10 @@ def handle(
         # A bug: the log gets the traceback, the client a body that reveals nothing.
         logger.exception("unhandled error")
         response = http.error(PokedexError())
-    logger.info(
+    log_info_line(
+        logger,
         "request",
-        extra={
+        {
             "route": route_key,
             "path": event.get("rawPath") if isinstance(event, dict) else None,
             "status": response["statusCode"],

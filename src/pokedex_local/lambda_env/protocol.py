@@ -32,8 +32,12 @@ class ProtocolError(Exception):
     """The peer sent something that is not a frame."""
 
 
+# One encoder for every header: json.dumps with options builds a new one on each call.
+_encode_header = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def encode(header: dict[str, Any], payload: bytes = b"") -> bytes:
-    head = json.dumps(header, separators=(",", ":")).encode()
+    head = _encode_header(header).encode()
     return PREFIX.pack(len(head), len(payload)) + head + payload
 
 
