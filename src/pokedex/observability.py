@@ -56,7 +56,13 @@ def log_info_line(logger: logging.Logger, message: str, fields: dict[str, Any]) 
     much code, run on caches the other environments have just filled, costs several times
     its price in a warm loop. The logger's level still decides whether the line is written.
     """
-    if logger.isEnabledFor(logging.INFO):
-        entry = {"level": "INFO", "logger": logger.name, "message": message, **fields}
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    entry = {"level": "INFO", "logger": logger.name, "message": message, **fields}
+    try:
         sys.stdout.write(_encode(entry) + "\n")
         sys.stdout.flush()
+    except (OSError, ValueError):
+        # A closed or broken stdout must not fail the request: logging's handler reports
+        # the error on stderr and goes on, as it did when this line went through it.
+        logger.info(message, extra=fields)

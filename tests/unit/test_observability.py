@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import sys
 
 import pytest
 
@@ -31,3 +33,13 @@ def test_the_loggers_level_still_decides(capsys: pytest.CaptureFixture[str]) -> 
     finally:
         logger.setLevel(logging.INFO)
     assert capsys.readouterr().out == ""
+
+
+def test_a_closed_stdout_does_not_fail_the_caller(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    closed = io.StringIO()
+    closed.close()
+    monkeypatch.setattr(sys, "stdout", closed)
+    log_info_line(configure_logging(), "request", FIELDS)  # does not raise
+    assert "Logging error" in capsys.readouterr().err
