@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -142,15 +143,32 @@ def launch_cli(state_dir: Path) -> tuple[subprocess.Popen[str], list[int]]:
     return cli, list(pids.values())
 
 
+@pytest.fixture
+def sigint_not_ignored() -> Iterator[None]:
+    """A shell starts a background job with SIGINT ignored (`(make test &)`), children
+    inherit that, and the CLI then rightly sits through Ctrl-C. A handled signal is reset
+    to its default on exec, so the CLI started here gets SIGINT as a terminal would send it.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("sigint_not_ignored")
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_the_cli_stops_everything_on_a_signal(tier_dir: Path, signum: signal.Signals) -> None:
     cli, pids = launch_cli(tier_dir)
-    assert all(alive(pid) for pid in pids)
+    try:
+        assert all(alive(pid) for pid in pids)
 
-    cli.send_signal(signum)
+        cli.send_signal(signum)
 
-    assert cli.wait(30) == 0
-    assert wait_gone(pids) == []
+        assert cli.wait(30) == 0
+        assert wait_gone(pids) == []
+    finally:
+        if cli.poll() is None:  # failed: leave nothing running (its children die with it)
+            cli.kill()
+            cli.wait(30)
 
 
 def test_children_die_with_a_killed_launcher(tier_dir: Path) -> None:
