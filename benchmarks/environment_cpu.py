@@ -30,27 +30,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from gateway_measures import poke_info_event
+from pokedex_local.lambda_env import protocol
+
 RESULTS = Path(__file__).resolve().parent / "results"
 # Written out, not read from the docstring: python -OO strips that, and --help must still say this.
 DESCRIPTION = (
     "The function's CPU per invocation with N environments side by side, without the"
     " gateway, against the running stack's PgBouncer."
 )
-EVENT_PATH = "/poke_info/25"
-
-
-def _event() -> bytes:
-    from pokedex_local.gateway import events
-
-    request = events.HttpRequest(
-        method="GET", raw_path=EVENT_PATH, raw_query="",
-        headers=[("host", "127.0.0.1:3000"), ("user-agent", "wrk/4.2"), ("accept", "*/*")],
-        body=b"", source_ip="127.0.0.1", port=3000,
-    )  # fmt: skip
-    event = events.build_event(
-        request, "GET /poke_info/{dex_number}", {"dex_number": "25"}, "bench", authorizer=None
-    )
-    return json.dumps(event, separators=(",", ":")).encode()
+DEX_NUMBER = 25
 
 
 class _Discard:
@@ -63,23 +52,22 @@ class _Discard:
         pass
 
 
-def _through_logging(observability: Any) -> None:
-    """The way the line was written before: logger.info with extra= fields."""
+def _through_logging(handler: Any) -> None:
+    """The way the handler wrote its line before: logger.info with extra= fields."""
 
     def log_info_line(logger: logging.Logger, message: str, fields: dict[str, Any]) -> None:
         logger.info(message, extra=fields)
 
-    observability.log_info_line = log_info_line
+    handler.log_info_line = log_info_line
 
 
 def _environment(payload: bytes, request_log: str, seconds: float, ready: int, out: int) -> None:
-    from pokedex import handler, observability
+    from pokedex import handler
     from pokedex_local.lambda_env import runtime
 
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the log lines go nowhere
     if request_log == "logging":
-        _through_logging(observability)
-        handler.log_info_line = observability.log_info_line
+        _through_logging(handler)
     elif request_log == "off":
         handler.logger.setLevel(logging.WARNING)
     sink = _Discard()
@@ -148,7 +136,7 @@ def main() -> None:
     function = json.loads(args.stack_json.read_text())["function"]
     os.environ.update(function["env"])
     os.environ["_HANDLER"] = function["handler"]
-    payload = _event()
+    payload = protocol.compact_json(poke_info_event(DEX_NUMBER)).encode()  # as the gateway sends it
     runs = []
     for count in args.environments:
         for request_log in args.request_log:
@@ -167,7 +155,10 @@ def main() -> None:
                  "samples": samples}
             )  # fmt: skip
     args.output.write_text(
-        json.dumps({"seconds": args.seconds, "path": EVENT_PATH, "runs": runs}, indent=2) + "\n"
+        json.dumps(
+            {"seconds": args.seconds, "path": f"/poke_info/{DEX_NUMBER}", "runs": runs}, indent=2
+        )
+        + "\n"
     )
     print(f"wrote {args.output}")
 

@@ -115,26 +115,28 @@ def in_process(env: dict[str, str], duration_s: float, log: Path) -> dict[str, A
         os.dup2(saved[1], 2)
 
 
+def poke_info_event(n: int) -> dict[str, Any]:
+    """The event the gateway builds for GET /poke_info/{n}, for a handler called directly."""
+    request = events.HttpRequest(
+        "GET",
+        f"/poke_info/{n}",
+        "",
+        [("Host", "127.0.0.1"), ("User-Agent", "bench"), ("Accept", "*/*")],
+        b"",
+        "127.0.0.1",
+    )
+    return events.build_event(
+        request, "GET /poke_info/{dex_number}", {"dex_number": str(n)}, "bench"
+    )
+
+
 def _in_process(env: dict[str, str], duration_s: float) -> dict[str, Any]:
     os.environ.update(env)
     from pokedex.handler import handler  # the module's init, after its environment is set
 
-    def event(n: int) -> dict[str, Any]:
-        request = events.HttpRequest(
-            "GET",
-            f"/poke_info/{n}",
-            "",
-            [("Host", "127.0.0.1"), ("User-Agent", "bench"), ("Accept", "*/*")],
-            b"",
-            "127.0.0.1",
-        )
-        return events.build_event(
-            request, "GET /poke_info/{dex_number}", {"dex_number": str(n)}, "bench"
-        )
-
     def call() -> dict[str, Any]:
         n = random.randint(1, DEX_NUMBERS)
-        return handler(event(n), LambdaContext("bench", time.monotonic() + 30))
+        return handler(poke_info_event(n), LambdaContext("bench", time.monotonic() + 30))
 
     for _ in range(200):  # warm: the connection, the secret, the code paths
         call()

@@ -15,15 +15,15 @@ _encode = json.JSONEncoder(default=str, ensure_ascii=False).encode
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
+        fields = {k: v for k, v in vars(record).items() if k not in _STANDARD}
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return _encode(entry)
+            fields["exception"] = self.formatException(record.exc_info)
+        return _json_line(record.levelname, record.name, record.getMessage(), fields)
+
+
+def _json_line(level: str, logger_name: str, message: str, fields: dict[str, Any]) -> str:
+    """The one shape of every line: level, logger, message, then the fields."""
+    return _encode({"level": level, "logger": logger_name, "message": message, **fields})
 
 
 class StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -58,9 +58,8 @@ def log_info_line(logger: logging.Logger, message: str, fields: dict[str, Any]) 
     """
     if not logger.isEnabledFor(logging.INFO):
         return
-    entry = {"level": "INFO", "logger": logger.name, "message": message, **fields}
     try:
-        sys.stdout.write(_encode(entry) + "\n")
+        sys.stdout.write(_json_line("INFO", logger.name, message, fields) + "\n")
         sys.stdout.flush()
     except (OSError, ValueError):
         # A closed or broken stdout must not fail the request: logging's handler reports

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -20,6 +19,7 @@ from pokedex_local.gateway import events, http_io, invoke_api, paths, responses
 from pokedex_local.gateway.jwt_authorizer import JwtAuthorizer, challenge
 from pokedex_local.gateway.jwt_setup import JwtSettings, set_up
 from pokedex_local.gateway.routing import RESERVED_PREFIX, Router
+from pokedex_local.lambda_env import protocol
 from pokedex_local.lambda_env.environment import Outcome
 from pokedex_local.lambda_env.fork_server_client import SpawnError
 from pokedex_local.lambda_env.pool import EnvironmentPool, Throttled
@@ -37,8 +37,6 @@ OPENAPI_PATH = RESERVED_PREFIX + "/openapi.json"
 ISSUER_DISCOVERY_PATH = local_issuer.ISSUER_PATH + local_issuer.DISCOVERY_SUFFIX
 ISSUER_JWKS_PATH = local_issuer.ISSUER_PATH + local_issuer.JWKS_SUFFIX
 _PAGE = (Path(live.__file__).parent / "index.html").read_bytes()
-# One encoder for every event: json.dumps with options builds a new one per call.
-_compact = json.JSONEncoder(separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -244,7 +242,7 @@ class Gateway:
             http_request, match.route_key, match.path_parameters, request_id,
             authorizer=authorizer,
         )  # fmt: skip
-        payload = _compact.encode(event).encode()
+        payload = protocol.compact_json(event).encode()
         if len(payload) > self.config.max_event_bytes:
             return responses.gateway_error(413)
         return await self._invoke(request_id, payload, http_io.client_gone(request))

@@ -32,12 +32,13 @@ class ProtocolError(Exception):
     """The peer sent something that is not a frame."""
 
 
-# One encoder for every header: json.dumps with options builds a new one on each call.
-_encode_header = json.JSONEncoder(separators=(",", ":")).encode
+# The wire's JSON, compact, for the headers and for the gateway's events: one shared
+# encoder, since json.dumps with options builds a new one on each call.
+compact_json = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def encode(header: dict[str, Any], payload: bytes = b"") -> bytes:
-    head = _encode_header(header).encode()
+    head = compact_json(header).encode()
     return PREFIX.pack(len(head), len(payload)) + head + payload
 
 
