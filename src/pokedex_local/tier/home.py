@@ -23,11 +23,12 @@ from pokedex_local.tier.postmaster import stop_postmaster
 from pokedex_local.tier.private_file import write_private
 from pokedex_local.tier.processes import stop_leftover
 from pokedex_local.tier.replica import DIRECTORIES as REPLICA_DIRECTORIES
+from pokedex_local.tier.replica import STANDBY_DIR
 from pokedex_local.tier.service_user import ServiceUser
 
 PIDS_FILE = "pids.json"
 # The PostgreSQL data directories a home may hold: the primary's, and the standby's.
-DATA_DIRS = ("postgres", "standby")
+DATA_DIRS = ("postgres", STANDBY_DIR)
 _REPLACED = ("postgres", "pgbouncer", *REPLICA_DIRECTORIES, "tls", "logs", PIDS_FILE)
 _RECORD = "tier-home"
 _PREFIX = "pokedex-tier-"

@@ -20,8 +20,10 @@ from pokedex_local.tier.ports import free_port
 from pokedex_local.tier.processes import Child
 from pokedex_local.tier.service_user import ServiceUser
 
-# Under the tier's home, beside "postgres" and "pgbouncer".
-DIRECTORIES = ("standby", "pgbouncer-reader")
+# Under the tier's home, beside "postgres" and "pgbouncer": the standby's data directory
+# (home.DATA_DIRS names it too, to stop a postmaster left in it) and its PgBouncer's.
+STANDBY_DIR = "standby"
+DIRECTORIES = (STANDBY_DIR, "pgbouncer-reader")
 # The standby's server log, in the tier's logs directory.
 STANDBY_LOG = "standby.log"
 
@@ -59,8 +61,8 @@ class Replica:
         streams = dataclasses.replace(
             primary, user=standby.REPLICATION_USER, password=replication_password
         )
-        standby.base_backup(streams, home / "standby", user)
-        standby.configure(home / "standby", port=self.standby.port)
+        standby.base_backup(streams, home / STANDBY_DIR, user)
+        standby.configure(home / STANDBY_DIR, port=self.standby.port)
         adopt(self._start_standby(user))
         standby.wait_caught_up(primary, self._standby_admin())
         self.ready_s = round(time.monotonic() - started, 2)
@@ -104,7 +106,7 @@ class Replica:
         home = self._home()
         log = home / "logs" / STANDBY_LOG
         admin = self._standby_admin()
-        return postgres.start_server(home / "standby", log, admin, user, name="standby")
+        return postgres.start_server(home / STANDBY_DIR, log, admin, user, name="standby")
 
     def _start_reader(self, user: ServiceUser) -> Child:
         home = self._home()
